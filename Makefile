@@ -1,0 +1,52 @@
+# ntm-map: `make demo` serves the planner map, `make test` runs every test.
+# Both set up what they need first (system packages, virtualenv, databases).
+
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SHARED_DATA := $(abspath ../shared/data)
+PGURL ?= postgresql+psycopg://postgres@127.0.0.1:5432/ntm
+
+export SPATIALITE_LIBRARY_PATH ?= mod_spatialite
+export NTM_DATA_DIR ?= $(if $(wildcard $(SHARED_DATA)),$(SHARED_DATA),)
+
+.PHONY: setup system venv pgdb demo demo-db serve test lint clean
+
+setup: system venv
+
+system:
+	bash scripts/setup-system.sh
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[dev]'
+	touch $@
+
+pgdb:
+	bash scripts/setup-db.sh ntm_test_empty ntm_test_seeded ntm_bench
+
+demo-db: setup
+	$(VENV)/bin/ntm db upgrade
+	$(VENV)/bin/ntm load reference
+	$(VENV)/bin/ntm load demo
+
+demo: demo-db
+	@echo "Bản đồ: http://127.0.0.1:5000"
+	$(VENV)/bin/ntm serve
+
+serve:
+	$(VENV)/bin/ntm serve
+
+lint: venv
+	$(VENV)/bin/ruff check geo services webmap tests bench scripts
+	$(VENV)/bin/ruff format --check geo services webmap tests bench scripts
+
+test: setup pgdb
+	$(MAKE) lint
+	NTM_TEST_POSTGIS_URL=$(PGURL)_test $(VENV)/bin/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) instance/*.db data/boundaries/cache

@@ -1,0 +1,4 @@
+"""Spatial core of ntm-map: models, storage, boundary IO, CRS and spatial joins.
+
+Nothing here knows Flask or Folium.
+"""

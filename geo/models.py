@@ -1,0 +1,494 @@
+"""GeoAlchemy2 models shared by SpatiaLite and PostGIS.
+
+The model is time-aware (DESIGN.md §3): administrative units carry a surrogate
+id, their official code and a validity period; codes and names repeat across
+periods and are never keys over time. Facts attach to the unit valid at their
+date and roll up to today's units through ``UnitLineage``.
+
+Geometry is stored in EPSG:4326; lengths and areas are measured in
+``METRIC_SRID`` and named with their unit (``area_km2``, ``length_m``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from geoalchemy2 import Geometry
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+STORAGE_SRID = 4326
+#: WGS 84 / UTM zone 48N: metres over all of Quảng Trị (lon 105.6°–107.4°).
+METRIC_SRID = 32648
+
+UNIT_LEVELS = ("province", "district", "commune")
+UNIT_KINDS = ("tinh", "huyen", "thi_xa", "thanh_pho", "xa", "phuong", "thi_tran", "dac_khu")
+LINEAGE_TYPES = (
+    "merge_new",
+    "absorbed_into",
+    "renamed",
+    "partial_transfer",
+    "abolished_merged",
+    "district_to_special_zone",
+)
+ASSESSMENT_STATUSES = ("met", "unmet", "unknown")
+NTM_LEVELS = ("none", "registered", "standard", "advanced", "model", "not_applicable")
+CLASSIFICATION_FLAGS = (
+    "mountainous",
+    "coastal_sandy",
+    "island",
+    "extremely_difficult",
+    "commune_group",
+)
+CONFIDENCES = ("verified", "derived", "unverified", "demo")
+ORGANISATION_KINDS = ("department", "working_group", "commune", "other")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _in(column: str, values: tuple[str, ...]) -> sa.CheckConstraint:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return sa.CheckConstraint(f"{column} IN ({quoted})", name=f"ck_{column}_allowed")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Recorded:
+    """Who recorded a fact, when, and whether it is made-up demo data."""
+
+    recorded_by: Mapped[str] = mapped_column(sa.String(120), default="system")
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    is_demo: Mapped[bool] = mapped_column(default=False)
+
+
+class AdminUnit(Base):
+    """A province, district or commune as it existed between two dates."""
+
+    __tablename__ = "admin_unit"
+    __table_args__ = (
+        _in("level", UNIT_LEVELS),
+        _in("kind", UNIT_KINDS),
+        sa.Index("ix_admin_unit_code_valid", "code", "valid_from"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str | None] = mapped_column(sa.String(16))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    name_en: Mapped[str | None] = mapped_column(sa.String(200))
+    level: Mapped[str] = mapped_column(sa.String(16))
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("admin_unit.id"))
+    #: first day of existence; NULL when it began before our records do
+    valid_from: Mapped[dt.date | None]
+    #: first day the unit no longer exists (exclusive); NULL while it exists
+    valid_to: Mapped[dt.date | None]
+    source: Mapped[str | None] = mapped_column(sa.Text)
+
+    parent: Mapped[AdminUnit | None] = relationship(remote_side=[id])
+    geometries: Mapped[list[UnitGeometry]] = relationship(back_populates="unit")
+
+    def valid_on(self, day: dt.date) -> bool:
+        started = self.valid_from is None or self.valid_from <= day
+        return started and (self.valid_to is None or day < self.valid_to)
+
+
+class UnitGeometry(Base):
+    """One version of a unit's boundary, with its provenance."""
+
+    __tablename__ = "unit_geometry"
+    __table_args__ = (
+        sa.Index("ix_unit_geometry_unit", "unit_id"),
+        _in("status", ("official", "provisional", "derived", "imported")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("admin_unit.id"))
+    geom = mapped_column(Geometry("MULTIPOLYGON", srid=STORAGE_SRID, spatial_index=True))
+    area_km2: Mapped[float] = mapped_column(doc="measured in METRIC_SRID")
+    official_area_km2: Mapped[float | None] = mapped_column(doc="as published by the source")
+    source: Mapped[str] = mapped_column(sa.Text)
+    licence: Mapped[str | None] = mapped_column(sa.String(200))
+    attribution: Mapped[str | None] = mapped_column(sa.Text)
+    source_date: Mapped[dt.date | None]
+    sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    status: Mapped[str] = mapped_column(sa.String(16), default="provisional")
+    is_current: Mapped[bool] = mapped_column(default=True)
+    loaded_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+    unit: Mapped[AdminUnit] = relationship(back_populates="geometries")
+
+
+class UnitLineage(Base):
+    """An old unit that became (part of) a new unit on a date."""
+
+    __tablename__ = "unit_lineage"
+    __table_args__ = (
+        _in("change_type", LINEAGE_TYPES),
+        sa.UniqueConstraint("old_unit_id", "new_unit_id", "effective_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    old_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("admin_unit.id"), index=True)
+    new_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("admin_unit.id"), index=True)
+    effective_date: Mapped[dt.date]
+    change_type: Mapped[str] = mapped_column(sa.String(32))
+    #: share of the old unit's area that went to the new unit, when known
+    fraction: Mapped[float | None]
+    legal_basis: Mapped[str | None] = mapped_column(sa.String(200))
+    confidence: Mapped[str | None] = mapped_column(sa.String(16))
+    source: Mapped[str | None] = mapped_column(sa.Text)
+
+    old_unit: Mapped[AdminUnit] = relationship(foreign_keys=[old_unit_id])
+    new_unit: Mapped[AdminUnit] = relationship(foreign_keys=[new_unit_id])
+
+
+class CriteriaSet(Base):
+    """A national set of NTM commune criteria (QĐ 1980, QĐ 318, QĐ 51/2025...)."""
+
+    __tablename__ = "criteria_set"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(300))
+    legal_basis: Mapped[str] = mapped_column(sa.String(200))
+    valid_from: Mapped[dt.date]
+    valid_to: Mapped[dt.date | None]
+    source: Mapped[str | None] = mapped_column(sa.Text)
+
+    criteria: Mapped[list[Criterion]] = relationship(
+        back_populates="criteria_set", order_by="Criterion.number"
+    )
+
+
+class Criterion(Base):
+    __tablename__ = "criterion"
+    __table_args__ = (sa.UniqueConstraint("criteria_set_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    criteria_set_id: Mapped[int] = mapped_column(sa.ForeignKey("criteria_set.id"))
+    number: Mapped[int]
+    code: Mapped[str] = mapped_column(sa.String(16))
+    name_vi: Mapped[str] = mapped_column(sa.String(300))
+    name_en: Mapped[str | None] = mapped_column(sa.String(300))
+    responsible_department: Mapped[str | None] = mapped_column(sa.String(300))
+    source: Mapped[str | None] = mapped_column(sa.Text)
+
+    criteria_set: Mapped[CriteriaSet] = relationship(back_populates="criteria")
+    indicators: Mapped[list[Indicator]] = relationship(back_populates="criterion")
+
+
+class Indicator(Base):
+    """A chỉ tiêu of a criterion, with thresholds where they are known."""
+
+    __tablename__ = "indicator"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    criterion_id: Mapped[int] = mapped_column(sa.ForeignKey("criterion.id"), index=True)
+    code: Mapped[str | None] = mapped_column(sa.String(16))
+    name_vi: Mapped[str] = mapped_column(sa.Text)
+    unit: Mapped[str | None] = mapped_column(sa.String(40))
+    threshold_general: Mapped[str | None] = mapped_column(sa.String(200))
+    threshold_region: Mapped[str | None] = mapped_column(sa.String(200))
+    threshold_group1: Mapped[str | None] = mapped_column(sa.String(200))
+    threshold_group2: Mapped[str | None] = mapped_column(sa.String(200))
+    threshold_group3: Mapped[str | None] = mapped_column(sa.String(200))
+    confidence: Mapped[str | None] = mapped_column(sa.String(16))
+    source: Mapped[str | None] = mapped_column(sa.Text)
+
+    criterion: Mapped[Criterion] = relationship(back_populates="indicators")
+
+
+class CriterionAssessment(Recorded, Base):
+    """Whether a commune met a criterion on a date. Rows are never overwritten:
+    the latest assessment is the current one, older ones are its history."""
+
+    __tablename__ = "criterion_assessment"
+    __table_args__ = (
+        _in("status", ASSESSMENT_STATUSES),
+        sa.Index("ix_assessment_unit_criterion", "unit_id", "criterion_id", "assessed_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("admin_unit.id"))
+    criterion_id: Mapped[int] = mapped_column(sa.ForeignKey("criterion.id"))
+    status: Mapped[str] = mapped_column(sa.String(8))
+    assessed_on: Mapped[dt.date]
+    source: Mapped[str | None] = mapped_column(sa.Text)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+
+    criterion: Mapped[Criterion] = relationship()
+    unit: Mapped[AdminUnit] = relationship()
+
+
+class NtmLevel(Recorded, Base):
+    """A commune's new-rural level in a year (or its registration to reach one)."""
+
+    __tablename__ = "ntm_level"
+    __table_args__ = (_in("level", NTM_LEVELS), sa.Index("ix_ntm_level_unit", "unit_id", "year"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("admin_unit.id"))
+    year: Mapped[int]
+    level: Mapped[str] = mapped_column(sa.String(16))
+    #: for ``registered``: the level it registered for and the target year
+    target_level: Mapped[str | None] = mapped_column(sa.String(16))
+    target_year: Mapped[int | None]
+    confidence: Mapped[str | None] = mapped_column(sa.String(16))
+    rule: Mapped[str | None] = mapped_column(sa.Text, doc="how a derived level was derived")
+    source: Mapped[str | None] = mapped_column(sa.Text)
+
+    unit: Mapped[AdminUnit] = relationship()
+
+
+class Classification(Recorded, Base):
+    """A difficulty flag or commune group with its legal basis and period.
+
+    ``value`` NULL records that the fact is unknown (with ``rule`` saying why);
+    no row at all means nobody has looked.
+    """
+
+    __tablename__ = "classification"
+    __table_args__ = (
+        _in("flag", CLASSIFICATION_FLAGS),
+        sa.Index("ix_classification_unit_flag", "unit_id", "flag"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("admin_unit.id"))
+    flag: Mapped[str] = mapped_column(sa.String(24))
+    value: Mapped[str | None] = mapped_column(sa.String(16))
+    period_from: Mapped[dt.date]
+    period_to: Mapped[dt.date | None]
+    legal_basis: Mapped[str | None] = mapped_column(sa.Text)
+    confidence: Mapped[str | None] = mapped_column(sa.String(16))
+    rule: Mapped[str | None] = mapped_column(sa.Text)
+    source: Mapped[str | None] = mapped_column(sa.Text)
+    #: a newer row for the same unit, flag and period replaces this one
+    superseded_at: Mapped[dt.datetime | None]
+
+    unit: Mapped[AdminUnit] = relationship()
+
+
+class Organisation(Base):
+    """A unit that organises Saturday work: a department (Sở, Ban, ngành) or a
+    working group (Tổ công tác), each valid for a period."""
+
+    __tablename__ = "organisation"
+    __table_args__ = (_in("kind", ORGANISATION_KINDS),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(300))
+    short_name: Mapped[str | None] = mapped_column(sa.String(80))
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    valid_from: Mapped[dt.date | None]
+    valid_to: Mapped[dt.date | None]
+    successor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"))
+    #: working groups: the area they cover, as text and as a shape
+    area_description: Mapped[str | None] = mapped_column(sa.Text)
+    area_geom = mapped_column(
+        Geometry("MULTIPOLYGON", srid=STORAGE_SRID, spatial_index=False), nullable=True
+    )
+    source: Mapped[str | None] = mapped_column(sa.Text)
+    is_demo: Mapped[bool] = mapped_column(default=False)
+
+    successor: Mapped[Organisation | None] = relationship(remote_side=[id])
+
+
+class WorkingGroupUnit(Base):
+    """A commune in the area of a working group."""
+
+    __tablename__ = "working_group_unit"
+
+    working_group_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id"), primary_key=True
+    )
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("admin_unit.id"), primary_key=True)
+
+
+class Sponsorship(Recorded, Base):
+    """A department sponsoring (đỡ đầu) a commune for a period."""
+
+    __tablename__ = "sponsorship"
+    __table_args__ = (sa.Index("ix_sponsorship_unit", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("admin_unit.id"))
+    valid_from: Mapped[dt.date]
+    valid_to: Mapped[dt.date | None]
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    source: Mapped[str | None] = mapped_column(sa.Text)
+    ended_by: Mapped[str | None] = mapped_column(sa.String(120))
+    version: Mapped[int] = mapped_column(default=1)
+
+    department: Mapped[Organisation] = relationship()
+    unit: Mapped[AdminUnit] = relationship()
+
+
+class ActivityType(Base):
+    __tablename__ = "activity_type"
+
+    code: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    name_vi: Mapped[str] = mapped_column(sa.String(300))
+    name_en: Mapped[str] = mapped_column(sa.String(300))
+    unit_of_measure: Mapped[str] = mapped_column(sa.String(60))
+    #: criterion numbers of QĐ 1980/318, e.g. "3;17"
+    related_criterion_numbers: Mapped[str | None] = mapped_column(sa.String(60))
+    colour: Mapped[str] = mapped_column(sa.String(7), default="#555555")
+
+
+activity_criterion = sa.Table(
+    "activity_criterion",
+    Base.metadata,
+    sa.Column("activity_id", sa.ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("criterion_id", sa.ForeignKey("criterion.id"), primary_key=True),
+)
+
+
+class Activity(Base):
+    """A piece of Saturday work: where, when, by whom, how much."""
+
+    __tablename__ = "activity"
+    __table_args__ = (
+        sa.Index("ix_activity_date", "activity_date"),
+        sa.CheckConstraint("participants IS NULL OR participants >= 0", name="ck_participants"),
+        sa.CheckConstraint("workdays IS NULL OR workdays >= 0", name="ck_workdays"),
+        sa.CheckConstraint("quantity IS NULL OR quantity >= 0", name="ck_quantity"),
+        sa.CheckConstraint("funds_vnd IS NULL OR funds_vnd >= 0", name="ck_funds"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_date: Mapped[dt.date]
+    type_code: Mapped[str] = mapped_column(sa.ForeignKey("activity_type.code"), index=True)
+    geom = mapped_column(Geometry("GEOMETRY", srid=STORAGE_SRID, spatial_index=True), nullable=True)
+    #: the unit it was reported in, when it has no geometry (e.g. an old commune)
+    reported_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("admin_unit.id"))
+    organiser_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    village: Mapped[str | None] = mapped_column(sa.String(200))
+    participants: Mapped[int | None]
+    workdays: Mapped[float | None]
+    quantity: Mapped[float | None]
+    quantity_unit: Mapped[str | None] = mapped_column(sa.String(60))
+    funds_vnd: Mapped[int | None] = mapped_column(sa.BigInteger)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    #: fingerprint of the imported row, so a re-import does not duplicate
+    import_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    is_demo: Mapped[bool] = mapped_column(default=False)
+    created_by: Mapped[str] = mapped_column(sa.String(120), default="system")
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    updated_at: Mapped[dt.datetime | None]
+    deleted_at: Mapped[dt.datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    activity_type: Mapped[ActivityType] = relationship()
+    organiser: Mapped[Organisation | None] = relationship()
+    reported_unit: Mapped[AdminUnit | None] = relationship()
+    criteria: Mapped[list[Criterion]] = relationship(secondary=activity_criterion)
+    communes: Mapped[list[ActivityCommune]] = relationship(
+        back_populates="activity", cascade="all, delete-orphan"
+    )
+
+
+class ActivityCommune(Base):
+    """A commune an activity falls in, found by spatial join, with the part in it."""
+
+    __tablename__ = "activity_commune"
+
+    activity_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("admin_unit.id"), primary_key=True)
+    length_m: Mapped[float | None]
+    area_m2: Mapped[float | None]
+
+    activity: Mapped[Activity] = relationship(back_populates="communes")
+    unit: Mapped[AdminUnit] = relationship()
+
+
+class PriorityList(Base):
+    """A named list of priority communes for a period."""
+
+    __tablename__ = "priority_list"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    period_from: Mapped[dt.date | None]
+    period_to: Mapped[dt.date | None]
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    created_by: Mapped[str] = mapped_column(sa.String(120), default="system")
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    version: Mapped[int] = mapped_column(default=1)
+    deleted_at: Mapped[dt.datetime | None]
+
+    items: Mapped[list[PriorityListItem]] = relationship(
+        back_populates="priority_list", cascade="all, delete-orphan"
+    )
+
+
+class PriorityListItem(Base):
+    __tablename__ = "priority_list_item"
+
+    priority_list_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("priority_list.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("admin_unit.id"), primary_key=True)
+    added_by: Mapped[str] = mapped_column(sa.String(120))
+    added_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    priority_list: Mapped[PriorityList] = relationship(back_populates="items")
+    unit: Mapped[AdminUnit] = relationship()
+
+
+class PriorityListEvent(Base):
+    """Every addition to and removal from a priority list: who, when, why."""
+
+    __tablename__ = "priority_list_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    priority_list_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("priority_list.id", ondelete="CASCADE"), index=True
+    )
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("admin_unit.id"))
+    action: Mapped[str] = mapped_column(sa.String(8))
+    by: Mapped[str] = mapped_column(sa.String(120))
+    at: Mapped[dt.datetime] = mapped_column(default=_now)
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class AuditEvent(Base):
+    """Before and after of every create, update and delete of a recorded fact."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (sa.Index("ix_audit_entity", "entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(sa.String(40))
+    entity_id: Mapped[int]
+    action: Mapped[str] = mapped_column(sa.String(16))
+    by: Mapped[str] = mapped_column(sa.String(120))
+    at: Mapped[dt.datetime] = mapped_column(default=_now)
+    #: the commune it concerns, so a commune page can show its history
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("admin_unit.id"), index=True)
+    before: Mapped[dict | None] = mapped_column(sa.JSON)
+    after: Mapped[dict | None] = mapped_column(sa.JSON)
+
+
+class DatasetLoad(Base):
+    """A record of each data load: what file, what checksum, how many rows."""
+
+    __tablename__ = "dataset_load"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset: Mapped[str] = mapped_column(sa.String(80))
+    source: Mapped[str] = mapped_column(sa.Text)
+    sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    rows: Mapped[int]
+    loaded_by: Mapped[str] = mapped_column(sa.String(120), default="system")
+    loaded_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    report: Mapped[dict | None] = mapped_column(sa.JSON)

@@ -1,0 +1,20 @@
+import json
+
+
+def test_first_map_shows_78_communes_with_legend(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "78 xã, phường, đặc khu" in text
+    assert "Miền núi" in text and "chưa có dữ liệu" in text
+    assert json.dumps("Xã Vĩnh Linh")[1:-1] in text
+    assert "cdn.jsdelivr" not in text and "/vendor/leaflet/leaflet.js" in text
+
+
+def test_english(client):
+    assert "Mountainous" in client.get("/?lang=en").get_data(as_text=True)
+
+
+def test_leaflet_is_served_locally(client):
+    with client.get("/vendor/leaflet/leaflet.js") as response:
+        assert response.status_code == 200

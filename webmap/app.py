@@ -1,0 +1,40 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import xstatic.pkg.leaflet as xstatic_leaflet
+from flask import Flask, send_from_directory
+
+from webmap import db, errors, i18n
+from webmap.settings import from_environment
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: defaults → instance/config.py → environment → ``test_config``."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(from_environment())
+    app.config.from_pyfile("config.py", silent=True)
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.config["SECRET_KEY"] = app.config.get("NTM_SECRET_KEY") or secrets.token_hex(32)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    errors.init_app(app)
+    app.jinja_env.globals.update(
+        t=i18n.t, format_number=i18n.format_number, format_date=i18n.format_date
+    )
+    app.context_processor(lambda: {"lang": i18n.current_language()})
+
+    from webmap.blueprints import home
+
+    app.register_blueprint(home.bp)
+
+    @app.get("/vendor/leaflet/<path:filename>")
+    def leaflet_assets(filename: str):
+        return send_from_directory(xstatic_leaflet.BASE_DIR, filename, max_age=86400)
+
+    return app

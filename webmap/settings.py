@@ -1,0 +1,58 @@
+"""Every setting of ntm-map, defined once: name, default, help.
+
+The CLI, the app factory and the README read this list; a test fails when a
+setting is missing from the README.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+
+
+SETTINGS = (
+    Setting(
+        "DATABASE_URL",
+        f"sqlite:///{PROJECT_ROOT / 'instance' / 'ntm.db'}",
+        "Database: sqlite:///path (SpatiaLite, embedded default) or "
+        "postgresql+psycopg://user@host:port/db (PostGIS).",
+    ),
+    Setting(
+        "NTM_DATA_DIR",
+        "",
+        "Directory holding the boundary sources named in data/boundaries/manifest.toml "
+        "(the Makefile points it at ../shared/data when that exists). Empty: use the "
+        "cache, or download from the pinned URLs.",
+    ),
+    Setting(
+        "NTM_SECRET_KEY",
+        "",
+        "Secret for signing sessions. Empty: a random key is made per process "
+        "(sessions end when the server restarts).",
+    ),
+    Setting("NTM_LANGUAGE", "vi", "Default interface language: vi or en."),
+    Setting(
+        "NTM_BASEMAP",
+        "none",
+        "Base map under the boundaries: none, osm (online tiles, needs internet) or a "
+        "local tile URL template such as /tiles/{z}/{x}/{y}.png.",
+    ),
+    Setting("NTM_HOST", "127.0.0.1", "Address `ntm serve` listens on."),
+    Setting("NTM_PORT", "5000", "Port `ntm serve` listens on."),
+)
+
+
+def from_environment(environ: os._Environ | dict | None = None) -> dict[str, str]:
+    """Each setting's value: the environment's when set, else the default."""
+    environ = os.environ if environ is None else environ
+    return {s.name: environ.get(s.name) or s.default for s in SETTINGS}
