@@ -70,11 +70,13 @@ def load_reference(no_boundaries: bool) -> None:
     from services import reference_data
 
     engine = _engine()
-    with click.progressbar(length=335, label="Đang nạp dữ liệu tham chiếu") as bar:
-        with transaction(make_session_factory(engine)) as session:
-            counts = reference_data.load_all(
-                session, _data_dir(), lambda label, n: bar.update(n), boundaries=not no_boundaries
-            )
+    with (
+        click.progressbar(length=335, label="Đang nạp dữ liệu tham chiếu") as bar,
+        transaction(make_session_factory(engine)) as session,
+    ):
+        counts = reference_data.load_all(
+            session, _data_dir(), lambda label, n: bar.update(n), boundaries=not no_boundaries
+        )
     for name, count in counts.items():
         click.echo(f"  {name}: {count}")
 
