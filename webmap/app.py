@@ -12,6 +12,15 @@ from webmap import db, errors, i18n
 from webmap.settings import from_environment
 
 
+def import_blueprints() -> list:
+    """Every blueprint module listed in ``webmap.blueprints.MODULES`` (each exposes ``bp``)."""
+    from importlib import import_module
+
+    from webmap.blueprints import MODULES
+
+    return [import_module(f"webmap.blueprints.{name}") for name in MODULES]
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults → instance/config.py → environment → ``test_config``."""
     app = Flask(__name__, instance_relative_config=True)
@@ -29,9 +38,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.context_processor(lambda: {"lang": i18n.current_language()})
 
-    from webmap.blueprints import home
-
-    app.register_blueprint(home.bp)
+    for module in import_blueprints():
+        app.register_blueprint(module.bp)
 
     @app.get("/vendor/leaflet/<path:filename>")
     def leaflet_assets(filename: str):

@@ -95,6 +95,19 @@ def serve(host: str | None, port: int | None) -> None:
     )
 
 
+def _register_command_modules() -> None:
+    from importlib import import_module
+
+    from webmap.commands import MODULES
+
+    for name in MODULES:
+        for command in import_module(f"webmap.commands.{name}").commands:
+            main.add_command(command)
+
+
+_register_command_modules()
+
+
 def run() -> None:
     """Entry point that turns typed errors into a message and exit code 1."""
     try:

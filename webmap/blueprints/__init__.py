@@ -1,0 +1,5 @@
+"""Blueprints of the app; each module exposes ``bp``. Add a module name here to register it."""
+
+MODULES = [
+    "home",
+]
