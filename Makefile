@@ -40,9 +40,11 @@ demo: demo-db
 serve:
 	$(VENV)/bin/ntm serve
 
+LINT_DIRS = $(wildcard geo services webmap tests bench scripts)
+
 lint: venv
-	$(VENV)/bin/ruff check geo services webmap tests bench scripts
-	$(VENV)/bin/ruff format --check geo services webmap tests bench scripts
+	$(VENV)/bin/ruff check $(LINT_DIRS)
+	$(VENV)/bin/ruff format --check $(LINT_DIRS)
 
 test: setup pgdb
 	$(MAKE) lint

@@ -17,5 +17,5 @@ for db in "$@"; do
     if ! psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
         createdb "$db"
     fi
-    psql -q -d "$db" -c "CREATE EXTENSION IF NOT EXISTS postgis"
+    psql -q -d "$db" -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS postgis"
 done
