@@ -46,6 +46,12 @@ class ParsedPoint:
     note: str | None = None
 
 
+def vn_number(value: float, decimals: int = 0) -> str:
+    """Vietnamese number format for messages: ``1.860.512``."""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
 def _float(text: str) -> float:
     return float(text.replace(",", "."))
 
@@ -172,8 +178,8 @@ def parse_vn2000(x_m: float, y_m: float, zone: str = "tm3") -> ParsedPoint:
     if not low <= x_m <= high and low <= y_m <= high:
         x_m, y_m = y_m, x_m
         note = (
-            f"Đã đổi chỗ X và Y: theo quy ước VN-2000, X là hướng bắc ({x_m:,.0f} m), "
-            f"Y là hướng đông ({y_m:,.0f} m)."
+            f"Đã đổi chỗ X và Y: theo quy ước VN-2000, X là hướng bắc ({vn_number(x_m)} m), "
+            f"Y là hướng đông ({vn_number(y_m)} m)."
         )
     lon, lat = _transformer(zone).transform(y_m, x_m)
     return ParsedPoint(lon=lon, lat=lat, notation=f"vn2000_{zone}", note=note)
