@@ -1,0 +1,492 @@
+"""Priority lists: named lists of communes for a period, with who/when/why history.
+
+Every change bumps ``PriorityList.version`` (optimistic lock: a caller passes the
+version it last saw, a stale one is refused with ``ConflictError``), and every
+addition and removal is kept in ``PriorityListEvent`` and ``AuditEvent``.
+Lists are soft-deleted (``deleted_at``) so their history survives.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from http import HTTPStatus
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from geo.errors import ConflictError, NotFoundError, NtmError
+from geo.models import (
+    AdminUnit,
+    AuditEvent,
+    PriorityList,
+    PriorityListEvent,
+    PriorityListItem,
+    UnitGeometry,
+)
+
+NAME_MAX_CHARS = 200
+NOTE_MAX_CHARS = 5000
+REASON_MAX_CHARS = 2000
+#: leave a field unchanged in ``update_list``
+UNCHANGED = object()
+
+
+class PriorityValidationError(NtmError):
+    """A priority-list request was refused; the message names the field or commune."""
+
+    http_status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+@dataclass(frozen=True)
+class ListSummary:
+    id: int
+    name: str
+    period_from: dt.date | None
+    period_to: dt.date | None
+    note: str | None
+    version: int
+    item_count: int
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """A commune in a list, with the facts an export needs."""
+
+    unit_id: int
+    code: str | None
+    name: str
+    kind: str
+    area_km2: float | None
+    added_by: str
+    added_at: dt.datetime
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    unit_id: int
+    code: str | None
+    name: str
+    action: str  # "add" | "remove"
+    by: str
+    at: dt.datetime
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class UnitRef:
+    unit_id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Communes in the first list and not the second (added), and the reverse (removed)."""
+
+    added: list[UnitRef]
+    removed: list[UnitRef]
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+# --- validation -------------------------------------------------------------------
+
+
+def parse_date(value, field: str) -> dt.date | None:
+    """An ISO ``YYYY-MM-DD`` text (or date, or empty) as a date; a clear error otherwise."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise PriorityValidationError(
+            f"Trường “{field}” phải là ngày theo dạng YYYY-MM-DD (ví dụ 2026-01-31), "
+            f"không phải “{value}”."
+        ) from None
+
+
+def _clean_text(value, field: str, max_chars: int, *, required: bool = False) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise PriorityValidationError(f"Trường “{field}” phải là chữ.")
+    text = (value or "").strip()
+    if required and not text:
+        raise PriorityValidationError(f"Hãy nhập “{field}”: trường này không được để trống.")
+    if len(text) > max_chars:
+        raise PriorityValidationError(
+            f"Trường “{field}” dài {len(text)} ký tự, tối đa {max_chars} ký tự."
+        )
+    return text or None
+
+
+def _check_period(period_from: dt.date | None, period_to: dt.date | None) -> None:
+    if period_from and period_to and period_from > period_to:
+        raise PriorityValidationError(
+            f"Kỳ không hợp lệ: “từ ngày” ({period_from:%d/%m/%Y}) phải trước hoặc bằng "
+            f"“đến ngày” ({period_to:%d/%m/%Y})."
+        )
+
+
+def _check_version(version) -> int:
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise PriorityValidationError(
+            "Thiếu “version” (số phiên bản của danh sách) hoặc không phải số nguyên; "
+            "hãy tải lại danh sách rồi thử lại."
+        )
+    return version
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+def get_list(session: Session, list_id: int) -> PriorityList:
+    """The list ``list_id``; ``NotFoundError`` when it does not exist or was deleted."""
+    plist = session.get(PriorityList, list_id)
+    if plist is None or plist.deleted_at is not None:
+        raise NotFoundError(f"Không tìm thấy danh sách ưu tiên số {list_id} (có thể đã bị xoá).")
+    return plist
+
+
+def all_lists(session: Session) -> list[ListSummary]:
+    """Every list not deleted, newest first, with its number of communes."""
+    counts = (
+        sa.select(PriorityListItem.priority_list_id, sa.func.count().label("n"))
+        .group_by(PriorityListItem.priority_list_id)
+        .subquery()
+    )
+    rows = session.execute(
+        sa.select(PriorityList, sa.func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.priority_list_id == PriorityList.id)
+        .where(PriorityList.deleted_at.is_(None))
+        .order_by(PriorityList.created_at.desc(), PriorityList.id.desc())
+    ).all()
+    return [summary(plist, count) for plist, count in rows]
+
+
+def summary(plist: PriorityList, item_count: int | None = None) -> ListSummary:
+    count = len(plist.items) if item_count is None else item_count
+    return ListSummary(
+        plist.id,
+        plist.name,
+        plist.period_from,
+        plist.period_to,
+        plist.note,
+        plist.version,
+        int(count),
+    )
+
+
+def items(session: Session, list_id: int) -> list[ItemView]:
+    """The communes of a list with code, kind and current area, by name."""
+    get_list(session, list_id)
+    area = (
+        sa.select(UnitGeometry.area_km2)
+        .where(UnitGeometry.unit_id == AdminUnit.id, UnitGeometry.is_current)
+        .order_by(UnitGeometry.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        sa.select(PriorityListItem, AdminUnit, area.label("area_km2"))
+        .join(AdminUnit, AdminUnit.id == PriorityListItem.unit_id)
+        .where(PriorityListItem.priority_list_id == list_id)
+        .order_by(AdminUnit.name, AdminUnit.id)
+    ).all()
+    return [
+        ItemView(
+            unit.id, unit.code, unit.name, unit.kind, area_km2, it.added_by, it.added_at, it.reason
+        )
+        for it, unit, area_km2 in rows
+    ]
+
+
+def history(session: Session, list_id: int) -> list[HistoryEntry]:
+    """Every addition and removal of the list, oldest first."""
+    get_list(session, list_id)
+    rows = session.execute(
+        sa.select(PriorityListEvent, AdminUnit.code, AdminUnit.name)
+        .join(AdminUnit, AdminUnit.id == PriorityListEvent.unit_id)
+        .where(PriorityListEvent.priority_list_id == list_id)
+        .order_by(PriorityListEvent.at, PriorityListEvent.id)
+    ).all()
+    return [
+        HistoryEntry(e.unit_id, code, name, e.action, e.by, e.at, e.reason)
+        for e, code, name in rows
+    ]
+
+
+def compare(session: Session, list_a: int, list_b: int) -> Comparison:
+    """Communes in ``list_a`` but not ``list_b`` (added) and in ``list_b`` only (removed)."""
+    a = {item.unit_id: item.name for item in items(session, list_a)}
+    b = {item.unit_id: item.name for item in items(session, list_b)}
+
+    def refs(ids, names):
+        return sorted((UnitRef(i, names[i]) for i in ids), key=lambda r: (r.name, r.unit_id))
+
+    return Comparison(added=refs(a.keys() - b.keys(), a), removed=refs(b.keys() - a.keys(), b))
+
+
+# --- writing ------------------------------------------------------------------------
+
+
+def _audit(session: Session, plist: PriorityList, action: str, by: str, **kwargs) -> None:
+    session.add(
+        AuditEvent(
+            entity="priority_list", entity_id=plist.id, action=action, by=by, at=_now(), **kwargs
+        )
+    )
+
+
+def _snapshot(plist: PriorityList) -> dict:
+    return {
+        "name": plist.name,
+        "period_from": plist.period_from.isoformat() if plist.period_from else None,
+        "period_to": plist.period_to.isoformat() if plist.period_to else None,
+        "note": plist.note,
+        "version": plist.version,
+    }
+
+
+def _conflict(plist: PriorityList, version: int) -> ConflictError:
+    return ConflictError(
+        f"Danh sách “{plist.name}” vừa được người khác thay đổi (phiên bản {plist.version}, "
+        f"bạn đang xem phiên bản {version}). Hãy tải lại danh sách rồi thực hiện lại.",
+        details=[{"current_version": plist.version}],
+    )
+
+
+def _claim(session: Session, plist: PriorityList, version, *, bump: bool = True) -> None:
+    """Bump the version if it is still ``version``; ``ConflictError`` if someone got there first.
+
+    One conditional UPDATE, so two concurrent savers cannot both succeed.
+    """
+    version = _check_version(version)
+    if not bump:
+        if plist.version != version:
+            raise _conflict(plist, version)
+        return
+    result = session.execute(
+        sa.update(PriorityList)
+        .where(PriorityList.id == plist.id, PriorityList.version == version)
+        .values(version=version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.refresh(plist)
+        raise _conflict(plist, version)
+    session.refresh(plist, ["version"])
+
+
+def create_list(
+    session: Session,
+    *,
+    name,
+    period_from=None,
+    period_to=None,
+    note=None,
+    by: str,
+) -> PriorityList:
+    """A new, empty list; the name is required (≤ 200 characters), the period ordered."""
+    plist = PriorityList(
+        name=_clean_text(name, "name (tên danh sách)", NAME_MAX_CHARS, required=True),
+        period_from=parse_date(period_from, "period_from (từ ngày)"),
+        period_to=parse_date(period_to, "period_to (đến ngày)"),
+        note=_clean_text(note, "note (ghi chú)", NOTE_MAX_CHARS),
+        created_by=by,
+        created_at=_now(),
+        version=1,
+    )
+    _check_period(plist.period_from, plist.period_to)
+    session.add(plist)
+    session.flush()
+    _audit(session, plist, "create", by, after=_snapshot(plist))
+    session.flush()
+    return plist
+
+
+def update_list(
+    session: Session,
+    list_id: int,
+    *,
+    version,
+    by: str,
+    name=UNCHANGED,
+    period_from=UNCHANGED,
+    period_to=UNCHANGED,
+    note=UNCHANGED,
+) -> PriorityList:
+    """Rename or edit a list; fields left ``UNCHANGED`` keep their value."""
+    plist = get_list(session, list_id)
+    before = _snapshot(plist)
+    new_name = plist.name
+    if name is not UNCHANGED:
+        new_name = _clean_text(name, "name (tên danh sách)", NAME_MAX_CHARS, required=True)
+    new_from = plist.period_from
+    if period_from is not UNCHANGED:
+        new_from = parse_date(period_from, "period_from (từ ngày)")
+    new_to = plist.period_to
+    if period_to is not UNCHANGED:
+        new_to = parse_date(period_to, "period_to (đến ngày)")
+    new_note = plist.note
+    if note is not UNCHANGED:
+        new_note = _clean_text(note, "note (ghi chú)", NOTE_MAX_CHARS)
+    _check_period(new_from, new_to)
+    _claim(session, plist, version)
+    plist.name, plist.period_from, plist.period_to, plist.note = (
+        new_name,
+        new_from,
+        new_to,
+        new_note,
+    )
+    _audit(session, plist, "update", by, before=before, after=_snapshot(plist))
+    session.flush()
+    return plist
+
+
+def delete_list(session: Session, list_id: int, *, version, by: str) -> None:
+    """Soft-delete a list: it disappears from lists, its rows and history stay."""
+    plist = get_list(session, list_id)
+    before = _snapshot(plist)
+    _claim(session, plist, version)
+    plist.deleted_at = _now()
+    _audit(session, plist, "delete", by, before=before)
+    session.flush()
+
+
+def _period_condition(plist: PriorityList) -> sa.ColumnElement:
+    """Units valid at some day of the list's period (today when it has none)."""
+    if plist.period_from is None and plist.period_to is None:
+        today = dt.date.today()
+        start, end = today, today
+    else:
+        start, end = plist.period_from, plist.period_to
+    conditions = []
+    if end is not None:
+        conditions.append(sa.or_(AdminUnit.valid_from.is_(None), AdminUnit.valid_from <= end))
+    if start is not None:
+        conditions.append(sa.or_(AdminUnit.valid_to.is_(None), AdminUnit.valid_to > start))
+    return sa.and_(*conditions)
+
+
+def period_text(period_from: dt.date | None, period_to: dt.date | None) -> str:
+    """``01/01/2026 – 31/12/2026``; an open end shows as ``…``."""
+    if period_from is None and period_to is None:
+        return "không đặt kỳ"
+    start = f"{period_from:%d/%m/%Y}" if period_from else "…"
+    end = f"{period_to:%d/%m/%Y}" if period_to else "…"
+    return f"{start} – {end}"
+
+
+def _validity_text(plist: PriorityList) -> str:
+    if plist.period_from is None and plist.period_to is None:
+        return f"hôm nay ({dt.date.today():%d/%m/%Y})"
+    return f"kỳ {period_text(plist.period_from, plist.period_to)} của danh sách"
+
+
+def _unit_ids(unit_ids) -> list[int]:
+    if not isinstance(unit_ids, list | tuple) or not unit_ids:
+        raise PriorityValidationError("Trường “unit_ids” phải là danh sách mã số xã, không rỗng.")
+    bad = [u for u in unit_ids if isinstance(u, bool) or not isinstance(u, int)]
+    if bad:
+        raise PriorityValidationError(
+            "Trường “unit_ids” chỉ được chứa mã số xã (số nguyên).",
+            details=[f"giá trị không hợp lệ: {b!r}" for b in bad],
+        )
+    return list(dict.fromkeys(unit_ids))
+
+
+def _eligible_units(session: Session, plist: PriorityList, ids: list[int]) -> list[AdminUnit]:
+    """The units ``ids``, refused as a whole if any is unknown or not valid in the period."""
+    units = {u.id: u for u in session.scalars(sa.select(AdminUnit).where(AdminUnit.id.in_(ids)))}
+    valid = set(
+        session.scalars(
+            sa.select(AdminUnit.id).where(
+                AdminUnit.id.in_(ids), AdminUnit.level == "commune", _period_condition(plist)
+            )
+        )
+    )
+    problems = []
+    for unit_id in ids:
+        unit = units.get(unit_id)
+        if unit is None:
+            problems.append(f"Không có xã nào mang mã số {unit_id}.")
+        elif unit.level != "commune":
+            problems.append(f"“{unit.name}” (mã số {unit_id}) không phải xã, phường, đặc khu.")
+        elif unit_id not in valid:
+            problems.append(
+                f"“{unit.name}” (mã số {unit_id}) không có hiệu lực trong {_validity_text(plist)}."
+            )
+    if problems:
+        raise PriorityValidationError(
+            f"Không thêm được vào danh sách: {len(problems)} xã không hợp lệ. "
+            "Hãy bỏ các xã này rồi thử lại.",
+            details=problems,
+        )
+    return [units[i] for i in ids]
+
+
+@dataclass(frozen=True)
+class AddResult:
+    added: list[int]
+    skipped: list[int]
+
+
+def _record(
+    session: Session, plist: PriorityList, unit_id: int, action: str, by: str, reason, at
+) -> None:
+    session.add(
+        PriorityListEvent(
+            priority_list_id=plist.id, unit_id=unit_id, action=action, by=by, at=at, reason=reason
+        )
+    )
+    entry = {"priority_list_id": plist.id, "unit_id": unit_id, "reason": reason}
+    before, after = (None, entry) if action == "add" else (entry, None)
+    _audit(session, plist, f"{action}_commune", by, unit_id=unit_id, before=before, after=after)
+
+
+def add_communes(
+    session: Session, list_id: int, unit_ids, *, version, by: str, reason=None
+) -> AddResult:
+    """Add communes valid in the list's period; ones already in the list are skipped."""
+    plist = get_list(session, list_id)
+    ids = _unit_ids(unit_ids)
+    reason = _clean_text(reason, "reason (lý do)", REASON_MAX_CHARS)
+    units = _eligible_units(session, plist, ids)
+    present = {item.unit_id for item in plist.items}
+    new = [u for u in units if u.id not in present]
+    _claim(session, plist, version, bump=bool(new))
+    at = _now()
+    for unit in new:
+        plist.items.append(
+            PriorityListItem(unit_id=unit.id, added_by=by, added_at=at, reason=reason)
+        )
+        _record(session, plist, unit.id, "add", by, reason, at)
+    session.flush()
+    return AddResult([u.id for u in new], [u.id for u in units if u.id in present])
+
+
+def remove_communes(
+    session: Session, list_id: int, unit_ids, *, version, by: str, reason=None
+) -> list[int]:
+    """Remove communes from the list; an id that is not in it is refused by id."""
+    plist = get_list(session, list_id)
+    ids = _unit_ids(unit_ids)
+    reason = _clean_text(reason, "reason (lý do)", REASON_MAX_CHARS)
+    by_unit = {item.unit_id: item for item in plist.items}
+    missing = [i for i in ids if i not in by_unit]
+    if missing:
+        raise PriorityValidationError(
+            f"Không bớt được: {len(missing)} xã không có trong danh sách “{plist.name}”.",
+            details=[f"mã số xã {i} không có trong danh sách" for i in missing],
+        )
+    _claim(session, plist, version)
+    at = _now()
+    for unit_id in ids:
+        plist.items.remove(by_unit[unit_id])
+        _record(session, plist, unit_id, "remove", by, reason, at)
+    session.flush()
+    return ids
