@@ -1,0 +1,179 @@
+"""Parsing of an activity's input (form, JSON or an Excel row) into checked values.
+
+Every unreadable field is reported at once, with a Vietnamese message naming it
+(``ActivityError.details``). Checks that need the database live in
+``services.activities``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from http import HTTPStatus
+
+import shapely
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
+from geo import coords, tracks
+from geo.errors import InvalidGeometryError, NtmError
+
+SATURDAY = 5
+FIELD_LABELS = {
+    "activity_date": "Ngày",
+    "type_code": "Loại hoạt động",
+    "organiser_id": "Đơn vị tổ chức",
+    "participants": "Số người tham gia",
+    "workdays": "Ngày công",
+    "quantity": "Khối lượng",
+    "funds_vnd": "Kinh phí (đồng)",
+    "geometry": "Vị trí",
+    "reported_unit_id": "Xã",
+    "criteria_ids": "Tiêu chí",
+    "description": "Mô tả",
+    "village": "Thôn",
+}
+
+
+class ActivityError(NtmError):
+    """The activity was refused; ``details`` holds ``{"field", "message"}`` for every problem."""
+
+    http_status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+@dataclass
+class ActivityInput:
+    """An activity's values after parsing, before the checks that need the database."""
+
+    activity_date: dt.date | None = None
+    type_code: str | None = None
+    organiser_id: int | None = None
+    participants: int | None = None
+    workdays: float | None = None
+    quantity: float | None = None
+    funds_vnd: int | None = None
+    description: str | None = None
+    village: str | None = None
+    geometry: BaseGeometry | None = None
+    reported_unit_id: int | None = None
+    criteria_ids: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def last_saturday(today: dt.date | None = None) -> dt.date:
+    """The latest Saturday on or before ``today``."""
+    today = today or dt.date.today()
+    return today - dt.timedelta(days=(today.weekday() - SATURDAY) % 7)
+
+
+def vn_date(day: dt.date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+class _Problems(list):
+    def add(self, name: str, message: str) -> None:
+        self.append({"field": name, "message": f"{FIELD_LABELS.get(name, name)}: {message}"})
+
+    def has(self, name: str) -> bool:
+        return any(p["field"] == name for p in self)
+
+    def raise_if_any(self) -> None:
+        if self:
+            raise ActivityError(self[0]["message"], details=list(self))
+
+
+def parse_date(value) -> dt.date | None:
+    """A date from a date, ``dd/mm/yyyy`` or ISO ``yyyy-mm-dd``; None when empty."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    for form in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(text, form).date()
+        except ValueError:
+            continue
+    raise ValueError(f"«{text}» không phải ngày hợp lệ (dạng dd/mm/yyyy)")
+
+
+def _number(value, kind: type, name: str, problems: _Problems):
+    if value in (None, ""):
+        return None
+    try:
+        text = str(value).strip().replace(" ", "")
+        if isinstance(value, str) and kind is int:
+            text = text.replace(".", "").replace(",", "")
+        elif isinstance(value, str):
+            text = text.replace(".", "").replace(",", ".") if "," in text else text
+        number = kind(float(text)) if kind is int else float(text)
+    except (TypeError, ValueError):
+        problems.add(name, f"«{value}» không phải là số.")
+        return None
+    if number < 0:
+        problems.add(name, f"không được âm (đang là {coords.vn_number(number)}).")
+        return None
+    return number
+
+
+def parse_geometry(data: dict) -> tuple[BaseGeometry | None, list[str]]:
+    """The geometry of the input: GeoJSON, typed coordinates, or VN-2000 X/Y."""
+    value = data.get("geometry")
+    if isinstance(value, BaseGeometry):
+        return value, []
+    if value:
+        doc = json.loads(value) if isinstance(value, str) else value
+        doc = doc.get("geometry") if doc.get("type") == "Feature" else doc
+        try:
+            geometry = shape(doc)
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            raise InvalidGeometryError(f"Hình học không đọc được ({exc}).") from exc
+        tracks.check_degrees([geometry], "hình đã vẽ")
+        return geometry, []
+    if data.get("coordinates"):
+        point = coords.parse_coordinates(
+            str(data["coordinates"]), data.get("notation") or "auto", data.get("zone") or "tm3"
+        )
+        return shapely.Point(point.lon, point.lat), [point.note] if point.note else []
+    return None, []
+
+
+def parse_input(data: dict, problems: _Problems | None = None) -> ActivityInput:
+    """Field-by-field parsing; every unreadable field is reported at once.
+
+    With ``problems`` given, problems are added to it and not raised.
+    """
+    collect = problems is not None
+    problems = problems if collect else _Problems()
+    values = ActivityInput()
+    try:
+        values.activity_date = parse_date(data.get("activity_date"))
+    except ValueError as exc:
+        problems.add("activity_date", str(exc) + ".")
+    values.type_code = (str(data.get("type_code") or "").strip()) or None
+    values.organiser_id = _number(data.get("organiser_id"), int, "organiser_id", problems)
+    values.reported_unit_id = _number(
+        data.get("reported_unit_id"), int, "reported_unit_id", problems
+    )
+    values.participants = _number(data.get("participants"), int, "participants", problems)
+    values.workdays = _number(data.get("workdays"), float, "workdays", problems)
+    values.quantity = _number(data.get("quantity"), float, "quantity", problems)
+    values.funds_vnd = _number(data.get("funds_vnd"), int, "funds_vnd", problems)
+    values.description = (data.get("description") or "").strip() or None
+    values.village = (data.get("village") or "").strip() or None
+    ids = data.get("criteria_ids") or []
+    values.criteria_ids = [int(i) for i in ([ids] if isinstance(ids, int | str) else ids) if str(i)]
+    try:
+        values.geometry, values.notes = parse_geometry(data)
+        if values.geometry is not None:
+            values.geometry = tracks.check_valid(
+                values.geometry, bool(data.get("repair_geometry")), "Vị trí đã vẽ"
+            )
+    except NtmError as exc:
+        problems.add("geometry", exc.user_msg)
+    if not collect:
+        problems.raise_if_any()
+    return values
