@@ -1,0 +1,454 @@
+"""One row of a fact file into one fact: reading its cells, finding its commune by
+code and date (or by name), and calling the recording service for its kind."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from geo.models import (
+    AdminUnit,
+    Classification,
+    CriteriaSet,
+    CriterionAssessment,
+    Organisation,
+    Sponsorship,
+)
+from services import facts
+from services.fact_columns import (
+    BOOL_WORDS,
+    EXAMPLE_MARK,
+    FLAG_WORDS,
+    GROUP_WORDS,
+    LEVEL_WORDS,
+    STATUS_WORDS,
+    TARGET_WORDS,
+    allowed_words,
+    norm,
+    plain,
+)
+from services.fact_records import FactError, valid_on_day, vn_date
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+KIND_PREFIXES = ("xã ", "phường ", "thị trấn ", "đặc khu ")
+STATUS_LABELS = {"met": "đạt", "unmet": "chưa đạt", "unknown": "chưa rõ"}
+
+
+class CellErrors(Exception):
+    """The cells of a row that could not be read: ``[(column header, message)]``."""
+
+    def __init__(self, problems: list[tuple[str | None, str]]):
+        super().__init__("; ".join(m for _, m in problems))
+        self.problems = problems
+
+
+class Row:
+    """A file row's cells by column key, read into typed values with their problems noted."""
+
+    def __init__(self, number: int, cells: dict, headers: dict[str, str]):
+        self.number, self.cells, self.headers = number, cells, headers
+        self.problems: list[tuple[str | None, str]] = []
+
+    def column_of(self, field: str | None) -> str | None:
+        """The header of the column a service field came from."""
+        if field == "unit":
+            use_code = self.raw("unit_code") is not None or "unit_name" not in self.headers
+            return self.headers.get("unit_code" if use_code else "unit_name")
+        return self.headers.get(field or "")
+
+    def is_example(self) -> bool:
+        return any(
+            isinstance(v, str) and norm(v) == norm(EXAMPLE_MARK) for v in self.cells.values()
+        )
+
+    def raw(self, key: str):
+        value = self.cells.get(key)
+        return None if value is None or str(value).strip() == "" else value
+
+    def _fail(self, key: str, message: str) -> None:
+        self.problems.append((self.headers.get(key), message))
+
+    def _missing(self, key: str, required: bool) -> None:
+        if required:
+            self._fail(key, "thiếu giá trị (cột bắt buộc).")
+
+    def text(self, key: str, required: bool = False) -> str | None:
+        value = self.raw(key)
+        if value is None:
+            return self._missing(key, required)
+        if isinstance(value, bool):
+            return "có" if value else "không"
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        return value.isoformat() if isinstance(value, dt.date) else str(value).strip()
+
+    def date(self, key: str, required: bool = False) -> dt.date | None:
+        value = self.raw(key)
+        if value is None:
+            return self._missing(key, required)
+        try:
+            return parse_date(value)
+        except ValueError:
+            self._fail(
+                key, f"'{value}' không phải ngày hợp lệ: ghi dạng dd/mm/yyyy (ví dụ 15/09/2025)."
+            )
+            return None
+
+    def integer(self, key: str, required: bool = False) -> int | None:
+        value = self.raw(key)
+        if value is None:
+            return self._missing(key, required)
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        match = re.fullmatch(r"(?:tc\s*)?(\d{1,4})", norm(value))
+        if match:
+            return int(match.group(1))
+        self._fail(key, f"'{value}' không phải số nguyên.")
+        return None
+
+    def choice(self, key: str, words: dict, required: bool = False) -> str | None:
+        """The code of a word from ``words`` (diacritics optional); None when blank."""
+        value = self.text(key, required)
+        if value is None:
+            return None
+        lenient = {plain(w): code for w, code in words.items()}
+        if norm(value) in words:
+            return words[norm(value)]
+        if plain(value) in lenient:
+            return lenient[plain(value)]
+        self._fail(key, f"giá trị '{value}' không hợp lệ: chọn một trong {allowed_words(words)}.")
+        return None
+
+    def check(self) -> None:
+        if self.problems:
+            raise CellErrors(self.problems)
+
+
+def parse_date(value) -> dt.date:
+    """A date from a real Excel date, an Excel serial number, dd/mm/yyyy or ISO text."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if 1 <= value < 2958466:
+            return EXCEL_EPOCH + dt.timedelta(days=int(value))
+        raise ValueError(value)
+    text = str(value).strip()
+    vn = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", text)
+    if vn:
+        return dt.date(int(vn.group(3)), int(vn.group(2)), int(vn.group(1)))
+    iso = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?:[T ]00:00(?::00)?)?", text)
+    if iso:
+        return dt.date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+    raise ValueError(text)
+
+
+@dataclass(frozen=True)
+class Commune:
+    id: int
+    code: str | None
+    name: str
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    parent: str | None
+
+    def span(self) -> str:
+        start = f"từ {vn_date(self.valid_from)}" if self.valid_from else ""
+        end = f"đến {vn_date(self.valid_to)}" if self.valid_to else ""
+        return " ".join(p for p in (start, end) if p) or "mọi thời kỳ"
+
+
+def same_name(given: str, name: str) -> bool:
+    """Exact name, ignoring case; the kind prefix ("Xã", "Phường"…) may be left out."""
+    wanted, full = norm(given), norm(name)
+    short = next((full[len(p) :] for p in KIND_PREFIXES if full.startswith(p)), full)
+    return wanted in (full, short)
+
+
+class Context:
+    """What every row of one import shares: the session, who imports, today, look-ups."""
+
+    def __init__(self, session: Session, by: str, today: dt.date):
+        self.session, self.by, self.today = session, by, today
+        self._communes: list[Commune] | None = None
+
+    def communes(self) -> list[Commune]:
+        if self._communes is None:
+            parent = aliased(AdminUnit)
+            rows = self.session.execute(
+                sa.select(
+                    AdminUnit.id,
+                    AdminUnit.code,
+                    AdminUnit.name,
+                    AdminUnit.valid_from,
+                    AdminUnit.valid_to,
+                    parent.name,
+                )
+                .outerjoin(parent, parent.id == AdminUnit.parent_id)
+                .where(AdminUnit.level == "commune")
+            ).all()
+            self._communes = [Commune(*r) for r in rows]
+        return self._communes
+
+    def commune(self, row: Row, day: dt.date) -> Commune:
+        """The commune of ``row`` on ``day``: by code (checked against the name), else by name."""
+        code, name = row.text("unit_code"), row.text("unit_name")
+        alive = [c for c in self.communes() if valid_on_day(c, day)]
+        if code:
+            code = code.zfill(5) if code.isdigit() else code
+            found = [c for c in alive if c.code == code]
+            if not found:
+                others = "; ".join(
+                    f"mã này là của {c.name} {c.span()}" for c in self.communes() if c.code == code
+                )
+                hint = f" ({others})" if others else ""
+                raise FactError(f"Không có xã nào mã {code} vào ngày {vn_date(day)}{hint}.", "unit")
+            if name and not same_name(name, found[0].name):
+                raise FactError(
+                    f"Tên '{name}' không khớp với mã {code}: vào ngày {vn_date(day)} "
+                    f"mã này là {found[0].name}.",
+                    "unit",
+                )
+            return found[0]
+        if not name:
+            raise FactError("Thiếu mã xã và tên xã: ghi ít nhất một.", "unit")
+        found = [c for c in alive if same_name(name, c.name)]
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise FactError(f"Không có xã nào tên '{name}' vào ngày {vn_date(day)}.", "unit")
+        listed = ", ".join(f"{c.name} mã {c.code} ({c.parent})" for c in found)
+        raise FactError(
+            f"Có {len(found)} xã tên '{name}' vào ngày {vn_date(day)}: {listed}; hãy ghi mã xã.",
+            "unit",
+        )
+
+    def criteria_set(self, text: str | None, day: dt.date) -> CriteriaSet:
+        """The set named by ``text`` (code, decision number or period), else the one of ``day``."""
+        if not text:
+            found = facts.criteria_set_on(self.session, day)
+            if found is None:
+                raise FactError(
+                    f"Không có bộ tiêu chí nào áp dụng vào ngày {vn_date(day)}.", "criteria_set"
+                )
+            return found
+        sets = list(self.session.scalars(sa.select(CriteriaSet)))
+        wanted, period = norm(text), re.search(r"(\d{4})\s*[-–]\s*(\d{4})", text)
+        number = re.search(r"\d+", text)
+        for cset in sets:
+            decision = re.search(r"\d+", cset.legal_basis)
+            if (
+                wanted == norm(cset.code)
+                or (period and cset.code.endswith(f"{period[1]}_{period[2]}"))
+                or (not period and number and decision and number[0] == decision[0])
+            ):
+                return cset
+        raise FactError(
+            f"Không nhận ra bộ tiêu chí '{text}': ghi QĐ 1980, QĐ 318, QĐ 51/2025 hoặc để trống.",
+            "criteria_set",
+        )
+
+    def organisation(self, code: str) -> Organisation:
+        found = self.session.scalars(
+            sa.select(Organisation).where(Organisation.code == code)
+        ).one_or_none()
+        if found is None:
+            raise FactError(f"Không có đơn vị mã '{code}'.", "department")
+        return found
+
+
+# --- one handler per kind: (context, row) -> (status, message) ------------------------------
+
+
+def assessment(ctx: Context, row: Row) -> tuple[str, str]:
+    day = row.date("assessed_on", required=True)
+    status = row.choice("status", STATUS_WORDS, required=True)
+    number = row.integer("criterion", required=True)
+    set_text, source, note = row.text("criteria_set"), row.text("source"), row.text("note")
+    row.check()
+    cset = ctx.criteria_set(set_text, day)
+    criterion = facts.find_criterion(ctx.session, cset, number)
+    unit = ctx.commune(row, day)
+    latest = ctx.session.scalars(
+        sa.select(CriterionAssessment.status)
+        .where(
+            CriterionAssessment.unit_id == unit.id,
+            CriterionAssessment.criterion_id == criterion.id,
+            CriterionAssessment.assessed_on == day,
+        )
+        .order_by(CriterionAssessment.recorded_at.desc(), CriterionAssessment.id.desc())
+    ).first()
+    what = f"{unit.name}, tiêu chí {number}: {STATUS_LABELS[status]} ngày {vn_date(day)}"
+    if latest == status:
+        return "skipped", f"đã có ({what})."
+    facts.record_assessment(
+        ctx.session,
+        unit.id,
+        criterion.id,
+        status,
+        day,
+        by=ctx.by,
+        source=source,
+        note=note,
+        today=ctx.today,
+    )
+    return "accepted", what
+
+
+def classification(ctx: Context, row: Row) -> tuple[str, str]:
+    flag = row.choice("flag", FLAG_WORDS, required=True)
+    value_words = GROUP_WORDS if flag == "commune_group" else BOOL_WORDS
+    value = row.choice("value", value_words)
+    start, end = row.date("period_from", required=True), row.date("period_to")
+    basis, source = row.text("legal_basis"), row.text("source")
+    row.check()
+    unit = ctx.commune(row, start)
+    current = ctx.session.scalars(
+        sa.select(Classification)
+        .where(
+            Classification.unit_id == unit.id,
+            Classification.flag == flag,
+            Classification.period_from == start,
+            Classification.superseded_at.is_(None),
+            Classification.period_to.is_(None) if end is None else Classification.period_to == end,
+        )
+        .order_by(Classification.recorded_at.desc(), Classification.id.desc())
+    ).first()
+    what = f"{unit.name}: {row.text('flag')} = {row.text('value') or 'chưa rõ'} từ {vn_date(start)}"
+    if current and current.value == value and (current.legal_basis or None) == basis:
+        return "skipped", f"đã có ({what})."
+    facts.record_classification(
+        ctx.session,
+        unit.id,
+        flag,
+        value,
+        start,
+        end,
+        by=ctx.by,
+        legal_basis=basis,
+        source=source,
+        confidence="verified" if value else None,
+    )
+    return "accepted", what
+
+
+def ntm_level(ctx: Context, row: Row) -> tuple[str, str]:
+    year = row.integer("year", required=True)
+    level = row.choice("level", LEVEL_WORDS, required=True)
+    target_year = row.integer("target_year")
+    target_level = row.choice("target_level", TARGET_WORDS)
+    source = row.text("source")
+    row.check()
+    if not 1900 <= year <= 2100:
+        raise FactError(f"Năm '{year}' không hợp lệ.", "year")
+    unit = ctx.commune(row, dt.date(year, 12, 31))
+    effective_target = target_level or ("standard" if level == "registered" else None)
+    current = facts.current_ntm_level(ctx.session, unit.id, year)
+    what = f"{unit.name}, năm {year}: {row.text('level')}"
+    if current and (current.level, current.target_level, current.target_year) == (
+        level,
+        effective_target,
+        target_year,
+    ):
+        return "skipped", f"đã có ({what})."
+    facts.record_ntm_level(
+        ctx.session,
+        unit.id,
+        year,
+        level,
+        by=ctx.by,
+        target_level=target_level,
+        target_year=target_year,
+        source=source,
+        today=ctx.today,
+    )
+    return "accepted", what
+
+
+def department(ctx: Context, row: Row) -> tuple[str, str]:
+    code, name = row.text("code", required=True), row.text("name", required=True)
+    start, end = row.date("valid_from"), row.date("valid_to")
+    short, successor, source = (
+        row.text("short_name"),
+        row.text("successor_code"),
+        row.text("source"),
+    )
+    row.check()
+    org, action = facts.upsert_department(
+        ctx.session,
+        code,
+        name,
+        by=ctx.by,
+        short_name=short,
+        valid_from=start,
+        valid_to=end,
+        successor_code=successor,
+        source=source,
+    )
+    if action == "unchanged":
+        return "skipped", f"đã có ({code} – {org.name})."
+    return "accepted", f"{'thêm' if action == 'create' else 'sửa'} {code} – {org.name}"
+
+
+def sponsorship(ctx: Context, row: Row) -> tuple[str, str]:
+    code = row.text("department", required=True)
+    start, end = row.date("valid_from", required=True), row.date("valid_to")
+    note, source = row.text("note"), row.text("source")
+    row.check()
+    org = ctx.organisation(code)
+    unit = ctx.commune(row, start)
+    same = ctx.session.scalars(
+        sa.select(Sponsorship).where(
+            Sponsorship.department_id == org.id,
+            Sponsorship.unit_id == unit.id,
+            Sponsorship.valid_from == start,
+        )
+    ).first()
+    what = f"{org.short_name or org.name} đỡ đầu {unit.name} từ {vn_date(start)}"
+    if same and same.valid_to == end:
+        return "skipped", f"đã có ({what})."
+    if same and same.valid_to is None and end is not None:
+        facts.end_sponsorship(ctx.session, same.id, end, by=ctx.by)
+        return "accepted", f"{what}: kết thúc ngày {vn_date(end)}"
+    facts.start_sponsorship(
+        ctx.session, org.id, unit.id, start, end, by=ctx.by, note=note, source=source
+    )
+    return "accepted", what
+
+
+HANDLERS = {
+    "assessments": assessment,
+    "classifications": classification,
+    "ntm-levels": ntm_level,
+    "departments": department,
+    "sponsorships": sponsorship,
+}
+
+
+def successors_first(rows: list[Row]) -> list[Row]:
+    """Department rows ordered so that a successor named in the file is written before its heirs."""
+    by_code = {norm(r.text("code") or ""): r for r in rows}
+    ordered: list[Row] = []
+    placed: set[int] = set()
+
+    def place(row: Row, seen: frozenset) -> None:
+        if row.number in placed or row.number in seen:
+            return
+        heir = by_code.get(norm(row.text("successor_code") or ""))
+        if heir is not None and heir is not row:
+            place(heir, seen | {row.number})
+        placed.add(row.number)
+        ordered.append(row)
+
+    for row in rows:
+        place(row, frozenset())
+    return ordered
