@@ -1,0 +1,214 @@
+"""Who is signed in, and the one permission check every request passes through.
+
+The policy is data: ``PERMISSIONS`` maps endpoint-name patterns (``fnmatch`` on
+``blueprint.view``) and HTTP methods to the roles allowed; the first matching rule
+decides. To cover a new blueprint, add a rule above the two catch-alls at the end.
+Unknown endpoints are readable by every signed-in user and writable by admins only.
+
+Record-level checks stay in the services: e.g. ``services.accounts.can_edit_activity``
+(a unit officer edits only activities their unit organised).
+
+``NTM_AUTH``: ``required`` (default), ``public-read`` (anonymous users may read) or
+``off`` (development only; nothing is checked).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+
+from flask import Flask, current_app, g, jsonify, redirect, request, session, url_for
+from sqlalchemy.exc import SQLAlchemyError
+
+from geo.models import USER_ROLES, UserAccount
+from services.accounts import ROLE_LABELS
+from webmap.db import get_session
+from webmap.security import SAFE_METHODS, auth_mode
+
+#: no sign-in needed, whatever the mode
+ANYONE = "anyone"
+#: every signed-in user; anonymous users too under ``public-read``
+READERS = "readers"
+READ = frozenset({"GET", "HEAD", "OPTIONS"})
+WRITE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+ANY_METHOD = READ | WRITE
+PLANNERS = frozenset({"admin", "planner"})
+UNIT_OFFICERS = frozenset({"admin", "department_officer", "working_group_officer"})
+ADMINS = frozenset({"admin"})
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Requests to an endpoint matching ``pattern`` with a method in ``methods``."""
+
+    pattern: str
+    methods: frozenset[str]
+    allowed: frozenset[str] | str
+
+
+PERMISSIONS: list[Rule] = [
+    Rule("auth.*", ANY_METHOD, ANYONE),
+    Rule("static", READ, ANYONE),
+    Rule("leaflet_assets", READ, ANYONE),
+    Rule("admin.*", ANY_METHOD, ADMINS),
+    # POSTs that only read (a query too large for a URL)
+    Rule("map_api.communes_in_shape", WRITE, READERS),
+    # planners: priority lists, sponsorships, classifications, assessments, fact imports
+    Rule("*priorit*", WRITE, PLANNERS),
+    Rule("*sponsor*", WRITE, PLANNERS),
+    Rule("*classification*", WRITE, PLANNERS),
+    Rule("*assessment*", WRITE, PLANNERS),
+    Rule("*import*", WRITE, PLANNERS),
+    # unit officers: activities (their own unit's only: checked by can_edit_activity)
+    Rule("*activit*", WRITE, UNIT_OFFICERS),
+    Rule("*", READ, READERS),
+    Rule("*", WRITE, ADMINS),
+]
+
+
+def rule_for(endpoint: str | None, method: str) -> Rule:
+    """The first rule that matches the endpoint and method."""
+    name = endpoint or ""
+    for rule in PERMISSIONS:
+        if method in rule.methods and fnmatch.fnmatchcase(name, rule.pattern):
+            return rule
+    return PERMISSIONS[-1]
+
+
+def allowed(rule: Rule, user: UserAccount | None, mode: str) -> bool:
+    """Whether ``user`` (None: anonymous) may pass ``rule`` in ``mode``."""
+    if mode == "off" or rule.allowed == ANYONE:
+        return True
+    if rule.allowed == READERS:
+        return user is not None or mode == "public-read"
+    return user is not None and user.role in rule.allowed
+
+
+def current_user() -> UserAccount | None:
+    """The signed-in account, or None (cached for the request)."""
+    if "current_user" not in g:
+        g.current_user = _load_user()
+    return g.current_user
+
+
+def _password_mark(user: UserAccount) -> str:
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def _load_user() -> UserAccount | None:
+    user_id = session.get("user_id")
+    if user_id is None:
+        return None
+    user = get_session().get(UserAccount, user_id)
+    # a disabled account or a changed password ends every session
+    if user is None or not user.is_active or session.get("pw") != _password_mark(user):
+        session.pop("user_id", None)
+        return None
+    return user
+
+
+def sign_in(user: UserAccount) -> None:
+    """Start a fresh session for ``user`` (a new CSRF token too)."""
+    session.clear()
+    session["user_id"] = user.id
+    session["pw"] = _password_mark(user)
+    session.permanent = False
+    g.current_user = user
+
+
+def sign_out() -> None:
+    session.clear()
+    g.current_user = None
+
+
+def enforce_permissions():
+    """``before_request``: apply ``PERMISSIONS``; anonymous pages go to the login page."""
+    mode = auth_mode()
+    if mode == "off" or request.endpoint is None:
+        return None
+    rule = rule_for(request.endpoint, request.method)
+    if rule.allowed == ANYONE:
+        return None
+    user = current_user()
+    if allowed(rule, user, mode):
+        return None
+    if user is None:
+        return _needs_sign_in()
+    return _forbidden()
+
+
+def _needs_sign_in():
+    message = "Bạn cần đăng nhập để xem hoặc thay đổi dữ liệu này."
+    if request.path.startswith("/api/"):
+        return jsonify(error=message, details=[]), 401
+    if request.method in SAFE_METHODS:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    return _page(message, 401)
+
+
+def _forbidden():
+    message = "Vai trò của bạn không được phép thực hiện thao tác này."
+    if request.path.startswith("/api/"):
+        return jsonify(error=message, details=[]), 403
+    return _page(message, 403)
+
+
+def _page(message: str, status: int):
+    from flask import render_template
+
+    return render_template("error.html", message=message, details=[]), status
+
+
+class AddressLimiter:
+    """At most ``limit`` failed sign-ins per client address in ``window_s`` seconds."""
+
+    def __init__(self, limit: int = 20, window_s: float = 600.0):
+        self.limit, self.window_s = limit, window_s
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _recent(self, address: str, now: float) -> deque[float]:
+        failures = self._failures[address]
+        while failures and failures[0] <= now - self.window_s:
+            failures.popleft()
+        return failures
+
+    def blocked(self, address: str) -> bool:
+        with self._lock:
+            return len(self._recent(address, time.monotonic())) >= self.limit
+
+    def failed(self, address: str) -> None:
+        with self._lock:
+            self._recent(address, time.monotonic()).append(time.monotonic())
+
+
+def address_limiter() -> AddressLimiter:
+    return current_app.extensions["ntm_login_limiter"]
+
+
+def init_app(app: Flask) -> None:
+    """The permission hook, the address limiter and ``current_user`` in templates."""
+    limit = int(app.config.get("NTM_LOGIN_ADDRESS_LIMIT") or 20)
+    app.extensions["ntm_login_limiter"] = AddressLimiter(limit)
+    app.before_request(enforce_permissions)
+    app.context_processor(
+        lambda: {
+            "current_user": _user_for_page(),
+            "auth_mode": auth_mode(),
+            "roles": USER_ROLES,
+            "role_labels": ROLE_LABELS,
+        }
+    )
+
+
+def _user_for_page() -> UserAccount | None:
+    """``current_user`` for templates; None when the database is down (the error page renders)."""
+    try:
+        return current_user()
+    except SQLAlchemyError:
+        g.current_user = None
+        return None

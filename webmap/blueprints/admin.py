@@ -1,0 +1,84 @@
+"""Account administration (admins only, by the permission table)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    flash,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from geo.errors import NtmError
+from geo.models import Organisation
+from services import accounts
+from webmap.db import get_session
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _organisations(session) -> list[Organisation]:
+    return list(session.scalars(sa.select(Organisation).order_by(Organisation.kind, Organisation.name)))
+
+
+@bp.get("/accounts")
+def accounts():
+    session = get_session()
+    return render_template(
+        "admin/accounts.html",
+        users=accounts.list_users(session),
+        organisations=_organisations(session),
+        messages=get_flashed_messages(with_categories=True),
+    )
+
+
+def _done(message: str, category: str = "ok"):
+    flash(message, category)
+    return redirect(url_for("admin.accounts"))
+
+
+@bp.post("/accounts")
+def create_account():
+    form = request.form
+    session = get_session()
+    org_id = form.get("organisation_id", type=int) or None
+    try:
+        user = accounts.create_user(
+            session,
+            form.get("username", ""),
+            form.get("password", ""),
+            form.get("role", ""),
+            display_name=form.get("display_name") or None,
+            organisation_id=org_id,
+        )
+    except NtmError as exc:
+        session.rollback()
+        return _done(exc.user_msg, "error")
+    session.commit()
+    return _done(f"Đã tạo tài khoản “{user.username}”.")
+
+
+@bp.post("/accounts/<username>/active")
+def set_active(username: str):
+    session = get_session()
+    active = request.form.get("active") == "1"
+    user = accounts.set_active(session, username, active)
+    session.commit()
+    verb = "Đã mở lại" if active else "Đã khoá"
+    return _done(f"{verb} tài khoản “{user.username}”.")
+
+
+@bp.post("/accounts/<username>/password")
+def change_password(username: str):
+    session = get_session()
+    try:
+        user = accounts.change_password(session, username, request.form.get("password", ""))
+    except NtmError as exc:
+        session.rollback()
+        return _done(exc.user_msg, "error")
+    session.commit()
+    return _done(f"Đã đổi mật khẩu của “{user.username}”.")

@@ -1,0 +1,318 @@
+"""The OpenAPI 3.1 document of the JSON API, built from the table ``OPERATIONS``.
+
+To document a new endpoint, add an ``Op`` to ``OPERATIONS``: method, path in OpenAPI form
+(``/api/things/{thing_id}``: path parameters are integers unless listed in ``params``), a
+Vietnamese summary, its query parameters (``q(...)``), its JSON body schema and the statuses it
+answers. ``tests/web/test_openapi_fuzz.py`` fails while an ``/api/`` route of the app is missing
+here, and fuzzes every operation listed (schemathesis) for server errors.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from flask import Flask
+
+DATE = {"type": "string", "format": "date"}
+INT = {"type": "integer", "minimum": 0}
+ERROR = {
+    "type": "object",
+    "properties": {"error": {"type": "string"}, "details": {"type": "array"}},
+    "required": ["error"],
+}
+IDS = {"type": "array", "items": {"type": "integer", "minimum": 1}}
+LIST_FIELDS = {
+    "name": {"type": "string", "maxLength": 200},
+    "period_from": {"type": ["string", "null"], "format": "date"},
+    "period_to": {"type": ["string", "null"], "format": "date"},
+    "note": {"type": ["string", "null"]},
+    "version": {"type": "integer", "minimum": 1},
+}
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    schema: dict
+    where: str = "query"
+    description: str = ""
+    required: bool = False
+
+
+def q(name: str, schema: dict | None = None, description: str = "") -> Param:
+    return Param(name, schema or {"type": "string"}, "query", description)
+
+
+@dataclass(frozen=True)
+class Op:
+    method: str
+    path: str
+    summary: str
+    tag: str
+    params: tuple[Param, ...] = ()
+    body: dict | None = None
+    statuses: tuple[int, ...] = (200,)
+    content: str = "application/json"
+    extra: dict = field(default_factory=dict)
+
+
+MAP_QUERY = (
+    q("date", DATE, "Ngày xem (YYYY-MM-DD), mặc định hôm nay"),
+    q("set", INT, "Bộ tiêu chí"),
+    q("criterion", INT, "Tiêu chí"),
+    q("from", DATE, "Đầu kỳ"),
+    q("to", DATE, "Cuối kỳ"),
+    q("types", {"type": "string"}, "Loại hoạt động, cách nhau bởi dấu phẩy"),
+    q("organisers", {"type": "string", "pattern": "^[0-9,]*$"}, "Mã đơn vị, cách nhau dấu phẩy"),
+)
+DAY = (q("date", DATE, "Ngày xem (YYYY-MM-DD)"),)
+LIST_ID = "/api/priority-lists/{list_id}"
+
+OPERATIONS: tuple[Op, ...] = (
+    Op("get", "/api/openapi.json", "Tài liệu OpenAPI này", "meta"),
+    Op("get", "/api/map/config", "Cấu hình bản đồ: lớp, vùng thu phóng, bộ lọc", "map", DAY),
+    Op(
+        "get",
+        "/api/map/boundaries/{level}",
+        "Ranh giới xã ở một mức đơn giản hoá (GeoJSON)",
+        "map",
+        DAY,
+        statuses=(200, 304, 400),
+        content="application/geo+json",
+    ),
+    Op("get", "/api/map/outline", "Đường bao tỉnh", "map", DAY, (), (200, 304), "application/geo+json"),
+    Op("get", "/api/map/labels", "Điểm đặt nhãn tên xã", "map", DAY, (), (200, 304)),
+    Op("get", "/api/map/attributes", "Giá trị và lớp màu của từng xã", "map", MAP_QUERY, None, (200, 400)),
+    Op(
+        "get",
+        "/api/map/activities",
+        "Hoạt động trên bản đồ (GeoJSON)",
+        "map",
+        MAP_QUERY,
+        None,
+        (200, 400),
+        "application/geo+json",
+    ),
+    Op("get", "/api/map/activities/{activity_id}", "Chi tiết một hoạt động", "map", (), None, (200, 404)),
+    Op(
+        "get",
+        "/api/map/search",
+        "Tìm xã theo tên",
+        "map",
+        (q("q", {"type": "string", "maxLength": 100}), *DAY),
+        None,
+        (200, 400),
+    ),
+    Op(
+        "get",
+        "/api/map/communes/{unit_id}",
+        "Bảng thông tin một xã",
+        "map",
+        (*DAY, q("set", INT), q("list", INT)),
+        None,
+        (200, 400, 404),
+    ),
+    Op(
+        "post",
+        "/api/map/communes-in-shape",
+        "Các xã mà một hình vẽ chạm vào (chỉ đọc)",
+        "map",
+        DAY,
+        {
+            "type": "object",
+            "properties": {"geometry": {"type": "object"}},
+            "required": ["geometry"],
+        },
+        (200, 400, 422),
+    ),
+    Op("get", "/api/priority-lists", "Các danh sách ưu tiên", "priorities"),
+    Op(
+        "post",
+        "/api/priority-lists",
+        "Tạo danh sách ưu tiên",
+        "priorities",
+        (),
+        {"type": "object", "properties": LIST_FIELDS, "required": ["name"]},
+        (201, 400, 422),
+    ),
+    Op("get", LIST_ID, "Một danh sách ưu tiên và các xã trong đó", "priorities", (), None, (200, 404)),
+    Op(
+        "patch",
+        LIST_ID,
+        "Sửa danh sách (gửi kèm version; version cũ → 409)",
+        "priorities",
+        (),
+        {"type": "object", "properties": LIST_FIELDS, "required": ["version"]},
+        (200, 400, 404, 409, 422),
+    ),
+    Op(
+        "delete",
+        LIST_ID,
+        "Xoá danh sách (khôi phục được)",
+        "priorities",
+        (q("version", {"type": "integer", "minimum": 1}),),
+        None,
+        (204, 400, 404, 409),
+    ),
+    Op(
+        "post",
+        f"{LIST_ID}/items",
+        "Thêm xã vào danh sách",
+        "priorities",
+        (),
+        {
+            "type": "object",
+            "properties": {"unit_ids": IDS, "version": INT, "reason": {"type": "string"}},
+            "required": ["unit_ids", "version"],
+        },
+        (200, 400, 404, 409, 422),
+    ),
+    Op(
+        "post",
+        f"{LIST_ID}/items/remove",
+        "Bỏ xã khỏi danh sách",
+        "priorities",
+        (),
+        {
+            "type": "object",
+            "properties": {"unit_ids": IDS, "version": INT, "reason": {"type": "string"}},
+            "required": ["unit_ids", "version"],
+        },
+        (200, 400, 404, 409, 422),
+    ),
+    Op("get", f"{LIST_ID}/history", "Lịch sử thêm/bỏ xã của danh sách", "priorities", (), None, (200, 404)),
+    Op(
+        "get",
+        f"{LIST_ID}/compare/{{other_id}}",
+        "So sánh hai danh sách",
+        "priorities",
+        (),
+        None,
+        (200, 404),
+    ),
+    Op(
+        "get",
+        f"{LIST_ID}/export.xlsx",
+        "Xuất danh sách ra Excel",
+        "priorities",
+        (),
+        None,
+        (200, 404),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
+    Op("get", f"{LIST_ID}/export.csv", "Xuất danh sách ra CSV", "priorities", (), None, (200, 404), "text/csv"),
+    Op(
+        "get",
+        "/api/communes/{unit_id}/history",
+        "Lịch sử thay đổi liên quan đến một xã",
+        "audit",
+        (),
+        None,
+        (200, 404),
+    ),
+)
+
+_PATH_PARAM = re.compile(r"\{(\w+)\}")
+_STATUS_TEXT = {
+    200: "Thành công",
+    201: "Đã tạo",
+    204: "Đã xoá",
+    304: "Không đổi (ETag)",
+    400: "Yêu cầu sai: thông báo nói cần sửa gì",
+    401: "Cần đăng nhập",
+    403: "Vai trò không được phép, hoặc thiếu mã CSRF",
+    404: "Không tìm thấy",
+    409: "Xung đột: người khác đã lưu trước (version cũ)",
+    422: "Dữ liệu không hợp lệ",
+    503: "Cơ sở dữ liệu tạm thời không truy cập được: thử lại sau",
+}
+
+
+def _parameters(op: Op) -> list[dict]:
+    listed = {p.name: p for p in op.params}
+    params = [
+        {"name": name, "in": "path", "required": True, "schema": INT}
+        for name in _PATH_PARAM.findall(op.path)
+        if name not in listed
+    ]
+    for p in op.params:
+        entry = {"name": p.name, "in": p.where, "required": p.required or p.where == "path"}
+        if p.description:
+            entry["description"] = p.description
+        params.append({**entry, "schema": p.schema})
+    return params
+
+
+def _responses(op: Op) -> dict:
+    responses = {}
+    for status in (*op.statuses, 401, 403, 503):
+        entry: dict = {"description": _STATUS_TEXT.get(status, str(status))}
+        if status in (200, 201):
+            entry["content"] = {op.content: {"schema": {}}}
+        elif status >= 400:
+            entry["content"] = {"application/json": {"schema": ERROR}}
+        responses[str(status)] = entry
+    return responses
+
+
+def _operation(op: Op) -> dict:
+    operation = {
+        "summary": op.summary,
+        "tags": [op.tag],
+        "operationId": f"{op.method}_{re.sub(r'[^a-z0-9]+', '_', op.path.lower()).strip('_')}",
+        "parameters": _parameters(op),
+        "responses": _responses(op),
+        **op.extra,
+    }
+    if op.body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": op.body}},
+        }
+    if op.method != "get":
+        operation["security"] = [{"session": [], "csrf": []}]
+    return operation
+
+
+def document(operations: tuple[Op, ...] = OPERATIONS) -> dict:
+    """The OpenAPI document for ``operations``."""
+    paths: dict[str, dict] = {}
+    for op in operations:
+        paths.setdefault(op.path, {})[op.method] = _operation(op)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "ntm-map JSON API",
+            "version": "1",
+            "description": "Bản đồ Ngày thứ 7 vì nông thôn mới, tỉnh Quảng Trị. Lỗi trả về "
+            "dạng {error, details} với thông báo tiếng Việt. Thay đổi dữ liệu cần đăng nhập "
+            "(cookie phiên) và tiêu đề X-CSRFToken (lấy từ <meta name=\"csrf-token\">).",
+        },
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": "ntm_session"},
+                "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRFToken"},
+            }
+        },
+        "security": [{"session": []}],
+    }
+
+
+def openapi_path(rule: str) -> str:
+    """``/api/x/<int:x_id>`` → ``/api/x/{x_id}``."""
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def undocumented_routes(app: Flask, operations: tuple[Op, ...] = OPERATIONS) -> list[str]:
+    """``METHOD /api/...`` routes of ``app`` that ``operations`` does not describe."""
+    documented = {(op.method.upper(), op.path) for op in operations}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/"):
+            continue
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            if (method, openapi_path(rule.rule)) not in documented:
+                missing.append(f"{method} {rule.rule}")
+    return missing
