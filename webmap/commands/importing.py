@@ -16,3 +16,6 @@ def import_group() -> None:
 
 commands = [import_group]
 
+
+# subcommands defined in their own modules register themselves on import_group
+from webmap.commands import boundaries as _boundaries  # noqa: E402,F401

@@ -1,0 +1,364 @@
+"""Import commune boundaries from a GIS file, all or nothing.
+
+Read (``geo.boundary_io``) → find the CRS and reproject (``geo.crs_detect``) →
+check (``geo.boundary_checks``) → match codes to the communes valid on the date →
+write new geometry versions. Every problem is collected first and raised together
+as one ``ImportValidationError`` naming each feature; nothing is written then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import sqlalchemy as sa
+from geoalchemy2.shape import from_shape
+from sqlalchemy.orm import Session
+
+from geo.boundary_checks import CheckReport, check_boundaries, feature_labels
+from geo.boundary_io import read_boundaries
+from geo.crs_detect import outside_province, reproject
+from geo.errors import ImportValidationError
+from geo.measure import area_km2
+from geo.models import STORAGE_SRID, AdminUnit, DatasetLoad, UnitGeometry
+from geo.sources import sha256_of
+
+GEOMETRY_STATUSES = ("official", "provisional", "derived", "imported")
+#: column names tried, in order, once lower-cased and stripped of accents, "_" and spaces
+CODE_COLUMNS = ("code", "maxa", "madvhc", "madonvi", "maxaphuong", "communecode", "ma")
+NAME_COLUMNS = ("fullname", "tendaydu", "tenxa", "tendvhc", "tendonvi", "ten", "name")
+AREA_COLUMNS = ("areakm2", "dientichkm2", "dientich")
+KIND_PREFIXES = {"xã": "xa", "phường": "phuong", "thị trấn": "thi_tran", "đặc khu": "dac_khu"}
+_CHUNK = 500
+
+Progress = Callable[[str, int], None]
+
+
+def _noop(label: str, n: int) -> None:
+    pass
+
+
+@dataclass
+class BoundaryImportReport:
+    """What an import did and found (also stored on its ``DatasetLoad``)."""
+
+    file: str
+    format: str
+    features: int
+    valid_from: dt.date
+    crs: dict
+    encoding: str | None = None
+    code_column: str = "code"
+    name_column: str = "name"
+    updated: int = 0
+    created: int = 0
+    dataset_load_id: int | None = None
+    checks: CheckReport = field(default_factory=CheckReport)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["valid_from"] = self.valid_from.isoformat()
+        return data
+
+    def lines(self) -> list[str]:
+        """The report in Vietnamese, for the command line and the import page."""
+        head = [
+            f"Tệp {self.file} ({self.format}): {self.features} đối tượng, "
+            f"hiệu lực từ {self.valid_from:%d/%m/%Y}.",
+            f"Hệ toạ độ: {self.crs['crs']} ({_HOW[self.crs['how']]}).",
+            f"Cột mã: {self.code_column}; cột tên: {self.name_column}."
+            + (f" Bảng mã: {self.encoding}." if self.encoding else ""),
+            f"Đã thêm phiên bản ranh giới mới cho {self.updated} đơn vị có sẵn; "
+            f"tạo mới {self.created} đơn vị.",
+        ]
+        return head + self.notes + self.checks.lines()
+
+
+_HOW = {"explicit": "chỉ định", "declared": "khai báo trong tệp", "assumed": "suy ra"}
+
+
+def _key(text: str) -> str:
+    plain = unicodedata.normalize("NFD", str(text).replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return "".join(c for c in plain.lower() if c.isalnum())
+
+
+def pick_column(
+    columns: list[str], wanted: str | None, candidates: tuple[str, ...], what: str
+) -> str:
+    """The column named by the user, or the first known name found (accents/case ignored)."""
+    if wanted:
+        if wanted not in columns:
+            raise ImportValidationError(
+                f"Tệp không có cột '{wanted}' ({what}). Các cột có: {', '.join(columns)}."
+            )
+        return wanted
+    by_key = {_key(c): c for c in reversed(columns)}
+    for candidate in candidates:
+        if candidate in by_key:
+            return by_key[candidate]
+    option = "--code-column" if what == "mã đơn vị" else "--name-column"
+    raise ImportValidationError(
+        f"Không tìm thấy cột {what} trong tệp. Các cột có: {', '.join(columns)}. "
+        f"Hãy chỉ rõ bằng {option}."
+    )
+
+
+def _code_text(value) -> str | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip() or None
+
+
+def prepare_frame(
+    raw: gpd.GeoDataFrame, code_column: str | None, name_column: str | None
+) -> tuple[gpd.GeoDataFrame, str, str]:
+    """``code``, ``name``, ``official_area_km2`` and geometry, from whatever columns the file has."""
+    columns = [c for c in raw.columns if c != raw.geometry.name]
+    code_col = pick_column(columns, code_column, CODE_COLUMNS, "mã đơn vị")
+    name_col = pick_column(columns, name_column, NAME_COLUMNS, "tên đơn vị")
+    area_col = next((c for c in columns if _key(c) in AREA_COLUMNS), None)
+    frame = gpd.GeoDataFrame(
+        {
+            "code": [_code_text(v) for v in raw[code_col]],
+            "name": [
+                v.strip() if isinstance(v, str) and v.strip() else None for v in raw[name_col]
+            ],
+            "official_area_km2": pd.to_numeric(raw[area_col], errors="coerce")
+            if area_col
+            else None,
+        },
+        geometry=raw.geometry.values,
+        crs=raw.crs,
+    )
+    return frame, code_col, name_col
+
+
+def kind_from_name(name: str) -> str:
+    """``xa``/``phuong``/``thi_tran``/``dac_khu`` from the name's prefix (default ``xa``)."""
+    lowered = name.lower()
+    return next((k for prefix, k in KIND_PREFIXES.items() if lowered.startswith(prefix)), "xa")
+
+
+def communes_valid_on(session: Session, day: dt.date) -> dict[str, list[AdminUnit]]:
+    units = session.scalars(
+        sa.select(AdminUnit).where(
+            AdminUnit.level == "commune",
+            AdminUnit.code.is_not(None),
+            sa.or_(AdminUnit.valid_from.is_(None), AdminUnit.valid_from <= day),
+            sa.or_(AdminUnit.valid_to.is_(None), AdminUnit.valid_to > day),
+        )
+    )
+    by_code: dict[str, list[AdminUnit]] = {}
+    for unit in units:
+        by_code.setdefault(unit.code, []).append(unit)
+    return by_code
+
+
+def _province_on(session: Session, day: dt.date) -> int | None:
+    ids = session.scalars(
+        sa.select(AdminUnit.id).where(
+            AdminUnit.level == "province",
+            sa.or_(AdminUnit.valid_from.is_(None), AdminUnit.valid_from <= day),
+            sa.or_(AdminUnit.valid_to.is_(None), AdminUnit.valid_to > day),
+        )
+    ).all()
+    return ids[0] if len(ids) == 1 else None
+
+
+def match_units(
+    frame: gpd.GeoDataFrame, labels: list[str], by_code: dict, create_missing: bool, day: dt.date
+) -> tuple[list[int | None], list[str], list[str]]:
+    """Unit id per feature (``None`` = to create), problems, and notes on differing names."""
+    ids, problems, notes = [], [], []
+    for i, (code, name) in enumerate(zip(frame["code"], frame["name"], strict=True)):
+        units = by_code.get(code, []) if code else []
+        if len(units) > 1:
+            problems.append(
+                f"{labels[i]}: có {len(units)} đơn vị cùng mã {code} vào ngày {day:%d/%m/%Y}"
+            )
+            ids.append(None)
+        elif units:
+            ids.append(units[0].id)
+            if (
+                name
+                and _key(name) not in _key(units[0].name)
+                and _key(units[0].name) not in _key(name)
+            ):
+                notes.append(
+                    f"{labels[i]}: tên trong tệp khác tên đã có '{units[0].name}' (giữ tên đã có)"
+                )
+        else:
+            ids.append(None)
+            if code and not create_missing:
+                problems.append(
+                    f"{labels[i]}: mã {code} không khớp đơn vị cấp xã nào có hiệu lực ngày {day:%d/%m/%Y} "
+                    "(dùng --create-missing để tạo đơn vị mới)"
+                )
+    return ids, problems, notes
+
+
+def import_boundaries(
+    session: Session,
+    path: Path | str,
+    valid_from: dt.date,
+    *,
+    source: str,
+    licence: str | None = None,
+    attribution: str | None = None,
+    status: str = "imported",
+    code_column: str | None = None,
+    name_column: str | None = None,
+    crs: str | None = None,
+    encoding: str | None = None,
+    layer: str | None = None,
+    create_missing: bool = False,
+    loaded_by: str = "system",
+    source_date: dt.date | None = None,
+    today: dt.date | None = None,
+    progress: Progress = _noop,
+) -> BoundaryImportReport:
+    """Import the communes of a boundary file valid from ``valid_from``; all or nothing."""
+    _check_arguments(valid_from, status, source, today or dt.date.today())
+    path = Path(path)
+    read = read_boundaries(path, encoding=encoding, layer=layer)
+    progress("read", 1)
+    frame, code_col, name_col = prepare_frame(read.frame, code_column, name_column)
+    labels = feature_labels(frame)
+    progress("features", len(frame))
+    frame, decision = reproject(frame, crs)
+    progress("crs", 1)
+    outside = outside_province(frame, labels)
+    frame, checks = check_boundaries(frame, labels)
+    progress("checks", 1)
+    unit_ids, problems, name_notes = match_units(
+        frame, labels, communes_valid_on(session, valid_from), create_missing, valid_from
+    )
+    problems = outside + checks.problems + problems
+    if problems:
+        raise ImportValidationError(
+            f"Không nhập tệp {path.name}: {len(problems)} lỗi, chưa ghi gì vào cơ sở dữ liệu. "
+            "Hãy sửa các đối tượng sau rồi nhập lại.",
+            details=problems,
+        )
+    report = BoundaryImportReport(
+        file=path.name,
+        format=read.format,
+        features=len(frame),
+        valid_from=valid_from,
+        crs=decision.to_dict(),
+        encoding=read.encoding,
+        code_column=code_col,
+        name_column=name_col,
+        checks=checks,
+        notes=read.notes + ([decision.note] if decision.note else []) + name_notes,
+    )
+    provenance = dict(
+        source=source,
+        licence=licence,
+        attribution=attribution,
+        status=status,
+        source_date=source_date or valid_from,
+    )
+    with session.begin_nested():
+        _write(session, frame, unit_ids, valid_from, provenance, report, progress)
+        load = DatasetLoad(
+            dataset="boundaries",
+            source=f"{path.name}: {source}",
+            sha256=sha256_of(path),
+            rows=len(frame),
+            loaded_by=loaded_by,
+            report=report.to_dict(),
+        )
+        session.add(load)
+        session.flush()
+    report.dataset_load_id = load.id
+    return report
+
+
+def _check_arguments(valid_from: dt.date, status: str, source: str, today: dt.date) -> None:
+    problems = []
+    if valid_from > today:
+        problems.append(
+            f"ngày hiệu lực {valid_from:%d/%m/%Y} ở tương lai (hôm nay {today:%d/%m/%Y})"
+        )
+    if status not in GEOMETRY_STATUSES:
+        problems.append(f"trạng thái '{status}' không hợp lệ; dùng: {', '.join(GEOMETRY_STATUSES)}")
+    if not source or not source.strip():
+        problems.append("thiếu nguồn dữ liệu (--source): ranh giới nào cũng phải ghi nguồn")
+    if problems:
+        raise ImportValidationError("Không nhập được ranh giới: " + "; ".join(problems) + ".")
+
+
+def _write(session, frame, unit_ids, valid_from, provenance, report, progress) -> None:
+    new_positions = [i for i, u in enumerate(unit_ids) if u is None]
+    if new_positions:
+        created = _create_units(
+            session, frame.iloc[new_positions], valid_from, provenance["source"]
+        )
+        for position, unit_id in zip(new_positions, created, strict=True):
+            unit_ids[position] = unit_id
+        report.created = len(created)
+        report.notes.append(
+            f"Đã tạo {len(created)} đơn vị cấp xã mới hiệu lực từ {valid_from:%d/%m/%Y}."
+        )
+    created_positions = set(new_positions)
+    existing = [u for i, u in enumerate(unit_ids) if i not in created_positions]
+    for start in range(0, len(existing), _CHUNK):
+        session.execute(
+            sa.update(UnitGeometry)
+            .where(
+                UnitGeometry.unit_id.in_(existing[start : start + _CHUNK]), UnitGeometry.is_current
+            )
+            .values(is_current=False)
+        )
+    report.updated = len(existing)
+    areas = area_km2(frame.geometry)
+    rows = [
+        dict(
+            unit_id=unit_id,
+            geom=from_shape(geom, srid=STORAGE_SRID),
+            area_km2=float(area),
+            official_area_km2=None if pd.isna(official) else float(official),
+            is_current=True,
+            **provenance,
+        )
+        for unit_id, geom, area, official in zip(
+            unit_ids, frame.geometry.values, areas, frame["official_area_km2"], strict=True
+        )
+    ]
+    for start in range(0, len(rows), _CHUNK):
+        session.execute(sa.insert(UnitGeometry), rows[start : start + _CHUNK])
+        progress("write", len(rows[start : start + _CHUNK]))
+
+
+def _create_units(session, frame, valid_from: dt.date, source: str) -> list[int]:
+    parent_id = _province_on(session, valid_from)
+    rows = [
+        dict(
+            code=code,
+            name=name,
+            level="commune",
+            kind=kind_from_name(name),
+            parent_id=parent_id,
+            valid_from=valid_from,
+            source=source,
+        )
+        for code, name in zip(frame["code"], frame["name"], strict=True)
+    ]
+    ids: list[int] = []
+    for start in range(0, len(rows), _CHUNK):
+        result = session.execute(
+            sa.insert(AdminUnit).returning(AdminUnit.id, sort_by_parameter_order=True),
+            rows[start : start + _CHUNK],
+        )
+        ids += list(result.scalars())
+    return ids
