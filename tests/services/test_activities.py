@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 
@@ -350,3 +351,79 @@ def test_criteria_suggestions_from_type_and_unmet(seeded):
     assert found[0]["number"] == 8 and by_number[8]["unmet_in"] == [unit.id]
     assert by_number[2]["by_type"] and not by_number[2]["unmet_in"]
     assert 5 not in by_number  # met again since
+
+
+# --- exports ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_activities(seeded):
+    a = _create(seeded)
+    unit = _unit(seeded, "Xã Cam Lộ")
+    b = _create(seeded, geometry=None, reported_unit_id=unit.id, participants=30, workdays=30,
+                activity_date="14/11/2026")  # fmt: skip
+    return a, b
+
+
+def test_export_geojson_and_geopackage(seeded, two_activities, tmp_path):
+    from geo.db import sqlite_module
+    from services.activity_export import export_activities
+
+    content, media, name = export_activities(seeded, ActivityFilter(), "geojson")
+    doc = json.loads(content)
+    assert media == "application/geo+json" and name.endswith(".geojson")
+    assert [f["properties"]["Xã"] for f in doc["features"]] == ["Xã Vĩnh Linh", "Xã Cam Lộ"]
+    assert (
+        doc["features"][0]["geometry"]["type"] == "Point" and doc["features"][1]["geometry"] is None
+    )
+    assert doc["features"][0]["properties"]["Mô tả"] == "Sửa đường thôn <b>Tây</b>"
+    content, _, _ = export_activities(seeded, ActivityFilter(), "gpkg")
+    path = tmp_path / "x.gpkg"
+    path.write_bytes(content)
+    # read back as SQLite: GDAL cannot be used in a process that has loaded SpatiaLite
+    with contextlib.closing(sqlite_module().connect(path)) as gpkg:
+        rows = gpkg.execute('SELECT "Số người", "Xã" FROM hoat_dong ORDER BY fid').fetchall()
+        srs = gpkg.execute(
+            "SELECT srs_id, geometry_type_name FROM gpkg_geometry_columns"
+        ).fetchone()
+    assert rows == [(120, "Xã Vĩnh Linh"), (30, "Xã Cam Lộ")]
+    assert srs == (4326, "GEOMETRY")
+
+
+def test_export_csv_has_bom_and_vietnamese_headers(seeded, two_activities):
+    from services.activity_export import export_activities
+
+    content, _, _ = export_activities(seeded, ActivityFilter(start=SATURDAY), "csv")
+    assert content.startswith(b"\xef\xbb\xbf")
+    lines = content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Mã hoạt động,Ngày,Loại hoạt động,Đơn vị tổ chức,Xã")
+    assert len(lines) == 2 and "21/11/2026" in lines[1] and "POINT (" in lines[1]
+
+
+def test_export_excel_number_formats_and_totals(seeded, two_activities, tmp_path):
+    from openpyxl import load_workbook
+
+    from services.activity_export import export_activities
+
+    content, _, _ = export_activities(seeded, ActivityFilter(), "xlsx")
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(content)
+    book = load_workbook(path)
+    sheet = book.active
+    headers = [c.value for c in sheet[1]]
+    assert headers[:5] == ["Mã hoạt động", "Ngày", "Loại hoạt động", "Đơn vị tổ chức", "Xã"]
+    date_cell = sheet.cell(row=2, column=2)
+    assert date_cell.value.date() == SATURDAY and date_cell.number_format == "dd/mm/yyyy"
+    participants = headers.index("Số người") + 1
+    assert sheet.cell(row=2, column=participants).number_format == "#,##0"
+    assert sheet.cell(row=4, column=1).value == "Tổng (2 hoạt động)"
+    assert sheet.cell(row=4, column=participants).value == 150
+    book.close()
+
+
+def test_unknown_export_format_refused(seeded):
+    from geo.errors import NtmError
+    from services.activity_export import export_activities
+
+    with pytest.raises(NtmError, match="Định dạng xuất «pdf» không hỗ trợ"):
+        export_activities(seeded, ActivityFilter(), "pdf")
