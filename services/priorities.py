@@ -321,6 +321,7 @@ def update_list(
 ) -> PriorityList:
     """Rename or edit a list; fields left ``UNCHANGED`` keep their value."""
     plist = get_list(session, list_id)
+    _check_version(version)
     before = _snapshot(plist)
     new_name = plist.name
     if name is not UNCHANGED:
@@ -350,6 +351,7 @@ def update_list(
 def delete_list(session: Session, list_id: int, *, version, by: str) -> None:
     """Soft-delete a list: it disappears from lists, its rows and history stay."""
     plist = get_list(session, list_id)
+    _check_version(version)
     before = _snapshot(plist)
     _claim(session, plist, version)
     plist.deleted_at = _now()
@@ -429,6 +431,24 @@ def _eligible_units(session: Session, plist: PriorityList, ids: list[int]) -> li
     return [units[i] for i in ids]
 
 
+def addable_communes(session: Session, list_id: int) -> list[UnitRef]:
+    """Communes valid in the list's period and not yet in it, by name (for a pick list)."""
+    plist = get_list(session, list_id)
+    present = sa.select(PriorityListItem.unit_id).where(
+        PriorityListItem.priority_list_id == plist.id
+    )
+    rows = session.execute(
+        sa.select(AdminUnit.id, AdminUnit.name)
+        .where(
+            AdminUnit.level == "commune",
+            _period_condition(plist),
+            AdminUnit.id.not_in(present),
+        )
+        .order_by(AdminUnit.name, AdminUnit.id)
+    ).all()
+    return [UnitRef(unit_id, name) for unit_id, name in rows]
+
+
 @dataclass(frozen=True)
 class AddResult:
     added: list[int]
@@ -453,6 +473,7 @@ def add_communes(
 ) -> AddResult:
     """Add communes valid in the list's period; ones already in the list are skipped."""
     plist = get_list(session, list_id)
+    _check_version(version)
     ids = _unit_ids(unit_ids)
     reason = _clean_text(reason, "reason (lý do)", REASON_MAX_CHARS)
     units = _eligible_units(session, plist, ids)
@@ -474,6 +495,7 @@ def remove_communes(
 ) -> list[int]:
     """Remove communes from the list; an id that is not in it is refused by id."""
     plist = get_list(session, list_id)
+    _check_version(version)
     ids = _unit_ids(unit_ids)
     reason = _clean_text(reason, "reason (lý do)", REASON_MAX_CHARS)
     by_unit = {item.unit_id: item for item in plist.items}

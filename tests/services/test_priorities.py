@@ -424,3 +424,16 @@ def test_empty_list_exports_headers_only(seeded, tmp_path):
         book.close()
     assert sheet[1][:2] == ("Kỳ", "không đặt kỳ") and sheet[2][:2] == ("Ghi chú", "chưa có dữ liệu")
     assert len(sheet) == 6
+
+
+def test_addable_communes_are_those_valid_in_the_period_and_not_yet_listed(seeded, communes):
+    plist = new_list(seeded)
+    before = priorities.addable_communes(seeded, plist.id)
+    assert len(before) == 78
+    priorities.add_communes(seeded, plist.id, [communes["con_co"].id], version=1, by="A")
+    after = [ref.unit_id for ref in priorities.addable_communes(seeded, plist.id)]
+    assert len(after) == 77 and communes["con_co"].id not in after
+    assert communes["old"].id not in after
+    spanning = new_list(seeded, period_from="2025-01-01", period_to="2025-12-31")
+    ids = [ref.unit_id for ref in priorities.addable_communes(seeded, spanning.id)]
+    assert communes["old"].id in ids and communes["con_co"].id in ids

@@ -2,4 +2,5 @@
 
 MODULES = [
     "home",
+    "priorities_api",
 ]
