@@ -492,3 +492,27 @@ class DatasetLoad(Base):
     loaded_by: Mapped[str] = mapped_column(sa.String(120), default="system")
     loaded_at: Mapped[dt.datetime] = mapped_column(default=_now)
     report: Mapped[dict | None] = mapped_column(sa.JSON)
+
+
+USER_ROLES = ("admin", "planner", "department_officer", "working_group_officer", "viewer")
+
+
+class UserAccount(Base):
+    """Someone who signs in: a role, and the unit (organisation) they belong to."""
+
+    __tablename__ = "user_account"
+    __table_args__ = (_in("role", USER_ROLES),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(200))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[str] = mapped_column(sa.String(32))
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    last_login_at: Mapped[dt.datetime | None]
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[dt.datetime | None]
+
+    organisation: Mapped[Organisation | None] = relationship()

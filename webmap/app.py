@@ -8,7 +8,7 @@ from pathlib import Path
 import xstatic.pkg.leaflet as xstatic_leaflet
 from flask import Flask, send_from_directory
 
-from webmap import db, errors, i18n
+from webmap import auth, db, errors, i18n, security
 from webmap.settings import from_environment
 
 
@@ -33,6 +33,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     db.init_app(app)
     errors.init_app(app)
+    auth.init_app(app)
+    security.init_app(app)
     app.jinja_env.globals.update(
         t=i18n.t, format_number=i18n.format_number, format_date=i18n.format_date
     )

@@ -145,9 +145,12 @@ def set_security_headers(response):
 
 
 def _nonce_generated_page(response) -> None:
-    if request.endpoint in GENERATED_SCRIPT_ENDPOINTS and response.mimetype == "text/html":
-        if not response.direct_passthrough:
-            response.set_data(trust_generated_scripts(response.get_data(as_text=True)))
+    if (
+        request.endpoint in GENERATED_SCRIPT_ENDPOINTS
+        and response.mimetype == "text/html"
+        and not response.direct_passthrough
+    ):
+        response.set_data(trust_generated_scripts(response.get_data(as_text=True)))
 
 
 def init_app(app: Flask) -> None:

@@ -47,6 +47,22 @@ SETTINGS = (
         "Base map under the boundaries: none, osm (online tiles, needs internet) or a "
         "local tile URL template such as /tiles/{z}/{x}/{y}.png.",
     ),
+    Setting(
+        "NTM_AUTH",
+        "required",
+        "Sign-in: required (nothing visible without signing in), public-read (anyone may "
+        "read, changes need sign-in) or off (development only: no sign-in, no CSRF check, "
+        "no Content-Security-Policy).",
+    ),
+    Setting(
+        "NTM_HTTPS",
+        "off",
+        "on when the app is served over https: session cookies get the Secure flag and "
+        "responses carry Strict-Transport-Security.",
+    ),
+    Setting("NTM_LOGIN_MAX_FAILURES", "5", "Wrong passwords in a row before an account is locked."),
+    Setting("NTM_LOGIN_LOCK_MINUTES", "15", "Minutes an account stays locked after that."),
+    Setting("NTM_MAX_UPLOAD_MB", "50", "Largest request body (uploads included), in MB."),
     Setting("NTM_HOST", "127.0.0.1", "Address `ntm serve` listens on."),
     Setting("NTM_PORT", "5000", "Port `ntm serve` listens on."),
 )

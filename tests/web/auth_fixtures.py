@@ -117,3 +117,14 @@ def dept_organisation_code(app) -> str:
 def dept_client(app, dept_organisation_code):
     """A department officer of ``dept_organisation_code``."""
     return login(app.test_client(), "department_officer", dept_organisation_code)
+
+
+def app_config(seeded_engine: sa.Engine, mode: str = "required", **extra) -> dict:
+    """``create_app`` settings for a test app on the seeded database with ``NTM_AUTH=mode``."""
+    return {
+        "TESTING": True,
+        "DATABASE_URL": seeded_engine.url.render_as_string(False),
+        "NTM_SECRET_KEY": "test",
+        "NTM_AUTH": mode,
+        **extra,
+    }

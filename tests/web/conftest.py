@@ -12,6 +12,7 @@ def app(seeded_engine, tmp_path):
             "TESTING": True,
             "DATABASE_URL": seeded_engine.url.render_as_string(False),
             "NTM_SECRET_KEY": "test",
+            "NTM_AUTH": "off",
         }
     )
     yield app

@@ -15,14 +15,16 @@ from flask import (
 
 from geo.errors import NtmError
 from geo.models import Organisation
-from services import accounts
+from services import accounts as account_service
 from webmap.db import get_session
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _organisations(session) -> list[Organisation]:
-    return list(session.scalars(sa.select(Organisation).order_by(Organisation.kind, Organisation.name)))
+    return list(
+        session.scalars(sa.select(Organisation).order_by(Organisation.kind, Organisation.name))
+    )
 
 
 @bp.get("/accounts")
@@ -30,7 +32,7 @@ def accounts():
     session = get_session()
     return render_template(
         "admin/accounts.html",
-        users=accounts.list_users(session),
+        users=account_service.list_users(session),
         organisations=_organisations(session),
         messages=get_flashed_messages(with_categories=True),
     )
@@ -47,7 +49,7 @@ def create_account():
     session = get_session()
     org_id = form.get("organisation_id", type=int) or None
     try:
-        user = accounts.create_user(
+        user = account_service.create_user(
             session,
             form.get("username", ""),
             form.get("password", ""),
@@ -66,7 +68,7 @@ def create_account():
 def set_active(username: str):
     session = get_session()
     active = request.form.get("active") == "1"
-    user = accounts.set_active(session, username, active)
+    user = account_service.set_active(session, username, active)
     session.commit()
     verb = "Đã mở lại" if active else "Đã khoá"
     return _done(f"{verb} tài khoản “{user.username}”.")
@@ -76,7 +78,7 @@ def set_active(username: str):
 def change_password(username: str):
     session = get_session()
     try:
-        user = accounts.change_password(session, username, request.form.get("password", ""))
+        user = account_service.change_password(session, username, request.form.get("password", ""))
     except NtmError as exc:
         session.rollback()
         return _done(exc.user_msg, "error")
