@@ -2,5 +2,9 @@
 
 MODULES = [
     "home",
+    "auth",
+    "admin",
+    "history",
+    "openapi",
     "priorities_api",
 ]
