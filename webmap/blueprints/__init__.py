@@ -7,4 +7,5 @@ MODULES = [
     "history",
     "openapi",
     "priorities_api",
+    "priorities_pages",
 ]
