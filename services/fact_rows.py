@@ -56,8 +56,10 @@ class Row:
     def column_of(self, field: str | None) -> str | None:
         """The header of the column a service field came from."""
         if field == "unit":
-            use_code = self.raw("unit_code") is not None or "unit_name" not in self.headers
-            return self.headers.get("unit_code" if use_code else "unit_name")
+            by_name = self.raw("unit_code") is None and self.raw("unit_name") is not None
+            return self.headers.get(
+                "unit_name" if by_name else "unit_code", self.headers.get("unit_name")
+            )
         return self.headers.get(field or "")
 
     def is_example(self) -> bool:
