@@ -1,0 +1,368 @@
+"""Import many activities from an Excel workbook with Vietnamese headers.
+
+Every row goes through the same checks as the form (``services.activities``). The
+result lists, by row number, what was accepted, refused (and why) or skipped.
+
+Two modes:
+
+- ``all_or_nothing`` (default): one refused row refuses the whole file and nothing is
+  written (``ImportValidationError`` whose ``details`` are the row results);
+- ``valid_only``: the valid rows are written, the refused rows change nothing.
+
+A row already imported before (same ``Activity.import_key``, the SHA-256 of its
+normalised values) is skipped, so re-importing a file does not duplicate. Rows
+without coordinates take the commune named in "Xã" (stored as ``reported_unit_id``,
+no geometry). Dates that are not Saturdays and likely duplicates are refused unless
+the import is told to accept them (``accept_not_saturday``, ``accept_duplicates``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import unicodedata
+from dataclasses import asdict, dataclass, field
+
+import sqlalchemy as sa
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from sqlalchemy.orm import Session
+
+from geo.errors import ImportValidationError, NtmError
+from geo.models import Activity, AdminUnit, DatasetLoad, Organisation
+from services import activities
+from services.activity_input import parse_date
+from services.activity_query import activity_types, communes_on_day, organisers_on
+from services.communes import valid_on
+from services.facts import criteria_set_on
+
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+MAX_IMPORT_ROWS = 20_000
+MODES = ("all_or_nothing", "valid_only")
+#: field → header in the template (and what it is matched against, without diacritics)
+HEADERS = {
+    "activity_date": "Ngày",
+    "type": "Loại hoạt động (mã hoặc tên)",
+    "organiser": "Đơn vị tổ chức",
+    "commune": "Xã",
+    "village": "Thôn",
+    "lat": "Vĩ độ",
+    "lon": "Kinh độ",
+    "vn_x": "Toạ độ VN-2000 X",
+    "vn_y": "Toạ độ VN-2000 Y",
+    "participants": "Số người",
+    "workdays": "Ngày công",
+    "quantity": "Khối lượng",
+    "funds_vnd": "Kinh phí (đồng)",
+    "criteria": "Tiêu chí",
+    "description": "Mô tả",
+}
+REQUIRED = ("activity_date", "type", "organiser")
+ALIASES = {"loai hoat dong": "type", "kinh phi": "funds_vnd", "x": "vn_x", "y": "vn_y"}
+
+
+def plain(text) -> str:
+    """Lower case without diacritics, single spaces: ``"Toạ độ"`` → ``"toa do"``."""
+    decomposed = unicodedata.normalize("NFD", str(text or "")).replace("đ", "d").replace("Đ", "d")
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.lower().split())
+
+
+_BY_PLAIN = {plain(v): k for k, v in HEADERS.items()} | ALIASES
+
+
+@dataclass
+class RowResult:
+    row: int
+    status: str  # accepted, refused, skipped
+    messages: list[str] = field(default_factory=list)
+    activity_id: int | None = None
+
+
+@dataclass
+class ImportReport:
+    mode: str
+    rows: list[RowResult]
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.rows)
+
+    def as_dict(self) -> dict:
+        counts = {s: self.count(s) for s in ("accepted", "refused", "skipped")}
+        return {"mode": self.mode, **counts, "rows": [asdict(r) for r in self.rows]}
+
+
+def template_workbook(session: Session, day: dt.date | None = None) -> bytes:
+    """The blank workbook to fill in, with a sheet of instructions and valid choices."""
+    day = day or dt.date.today()
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Hoạt động"
+    sheet.append(list(HEADERS.values()))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        sheet.column_dimensions[cell.column_letter].width = max(12, len(cell.value) + 2)
+    sheet.freeze_panes = "A2"
+    guide = book.create_sheet("Hướng dẫn")
+    for line in _guide_lines(session, day):
+        guide.append(line)
+    guide.column_dimensions["A"].width = 40
+    guide.column_dimensions["B"].width = 80
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _guide_lines(session: Session, day: dt.date) -> list[list]:
+    lines = [
+        ["Cột", "Cách điền"],
+        ["Ngày", "dd/mm/yyyy, thường là thứ Bảy; không được ở tương lai."],
+        ["Loại hoạt động (mã hoặc tên)", "Mã hoặc tên đúng như danh sách dưới đây."],
+        [
+            "Đơn vị tổ chức",
+            "Tên, tên viết tắt hoặc mã của sở, ngành, tổ công tác có hiệu lực vào ngày đó.",
+        ],
+        ["Xã", "Tên hoặc mã xã; bắt buộc khi không có toạ độ."],
+        ["Vĩ độ / Kinh độ", "Độ thập phân (16.8163 / 107.1003) hoặc độ-phút-giây (16°48'58.7\"N)."],
+        [
+            "Toạ độ VN-2000 X / Y",
+            "Mét, múi chiếu 3° kinh tuyến trục 106°15' (X hướng bắc, Y hướng đông).",
+        ],
+        ["Số người, Ngày công, Khối lượng, Kinh phí (đồng)", "Số không âm."],
+        ["Tiêu chí", "Số thứ tự tiêu chí, cách nhau bằng dấu ; (ví dụ 2;8)."],
+        [],
+        ["Loại hoạt động", ""],
+    ]
+    lines += [[t.code, f"{t.name_vi} ({t.unit_of_measure})"] for t in activity_types(session)]
+    lines += [[], [f"Đơn vị tổ chức có hiệu lực ngày {day:%d/%m/%Y}", ""]]
+    lines += [[o.short_name or o.name, o.name] for o in organisers_on(session, day)]
+    lines += [[], ["Xã", "Mã"]] + [[u.name, u.code] for u in communes_on_day(session, day)]
+    return lines
+
+
+def _cell_text(value) -> str:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip() if value is not None else ""
+
+
+def import_key(values: dict[str, object]) -> str:
+    """SHA-256 of the row's normalised values (same row in any file → same key)."""
+    normal = {k: plain(_cell_text(v)) for k, v in sorted(values.items())}
+    return hashlib.sha256(json.dumps(normal, ensure_ascii=False).encode()).hexdigest()
+
+
+def read_rows(content: bytes) -> list[tuple[int, dict]]:
+    """``[(row number, {field: value})]`` from the first sheet; header problems refuse the file."""
+    if len(content) > MAX_IMPORT_BYTES:
+        raise ImportValidationError(
+            f"Tệp quá lớn ({len(content) / 1048576:.1f} MB): tối đa {MAX_IMPORT_BYTES // 1048576} MB."
+        )
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not xlsx
+        raise ImportValidationError("Tệp không phải bảng tính Excel (.xlsx) đọc được.") from exc
+    try:
+        rows = list(book.worksheets[0].iter_rows(values_only=True))
+    finally:
+        book.close()
+    if not rows:
+        raise ImportValidationError("Bảng tính trống: không có dòng tiêu đề.")
+    columns = {i: _BY_PLAIN.get(plain(h)) for i, h in enumerate(rows[0])}
+    missing = [HEADERS[f] for f in REQUIRED if f not in columns.values()]
+    if missing:
+        raise ImportValidationError(
+            f"Thiếu cột: {', '.join(missing)}. Hãy dùng tệp mẫu.", details=[{"missing": missing}]
+        )
+    data = []
+    for number, row in enumerate(rows[1:], start=2):
+        values = {f: row[i] for i, f in columns.items() if f and i < len(row)}
+        if any(_cell_text(v) for v in values.values()):
+            data.append((number, values))
+    if len(data) > MAX_IMPORT_ROWS:
+        raise ImportValidationError(
+            f"Tệp có {len(data)} dòng: tối đa {MAX_IMPORT_ROWS} dòng mỗi lần nhập."
+        )
+    return data
+
+
+class _Lookups:
+    """Organisers, communes and criteria by name or code, cached per date."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.cache: dict = {}
+
+    def _named(self, key, query):
+        if key not in self.cache:
+            self.cache[key] = list(self.session.execute(query))
+        return self.cache[key]
+
+    def organiser(self, text: str, day: dt.date) -> int:
+        rows = self._named(
+            ("org", day),
+            sa.select(
+                Organisation.id, Organisation.code, Organisation.name, Organisation.short_name
+            ).where(
+                Organisation.kind.in_(("department", "working_group")), valid_on(Organisation, day)
+            ),
+        )
+        wanted = plain(text)
+        found = {
+            r.id for r in rows if wanted in (plain(r.code), plain(r.name), plain(r.short_name))
+        }
+        if len(found) != 1:
+            raise ValueError(
+                f"Đơn vị tổ chức: không có đơn vị «{text}» có hiệu lực vào ngày {day:%d/%m/%Y}."
+            )
+        return found.pop()
+
+    def commune(self, text: str, day: dt.date) -> int:
+        rows = self._named(
+            ("unit", day),
+            sa.select(AdminUnit.id, AdminUnit.code, AdminUnit.name).where(
+                AdminUnit.level == "commune", valid_on(AdminUnit, day)
+            ),
+        )
+        wanted = plain(text)
+        found = [r.id for r in rows if wanted in (plain(r.code), plain(r.name))]
+        found = found or [r.id for r in rows if plain(r.name).split(" ", 1)[-1] == wanted]
+        if len(found) != 1:
+            problem = "có nhiều xã trùng tên" if found else "không có xã"
+            raise ValueError(f"Xã: {problem} «{text}» vào ngày {day:%d/%m/%Y}; hãy ghi mã xã.")
+        return found[0]
+
+    def criteria(self, text: str, day: dt.date) -> list[int]:
+        cset = criteria_set_on(self.session, day)
+        numbers = [n.strip() for n in str(text).replace(",", ";").split(";") if n.strip()]
+        by_number = {str(c.number): c.id for c in (cset.criteria if cset else [])}
+        unknown = [n for n in numbers if n not in by_number]
+        if unknown:
+            raise ValueError(
+                f"Tiêu chí: không có tiêu chí số {', '.join(unknown)} trong bộ tiêu chí áp dụng."
+            )
+        return [by_number[n] for n in numbers]
+
+
+def _place(values: dict, data: dict, zone: str) -> None:
+    lat, lon = _cell_text(values.get("lat")), _cell_text(values.get("lon"))
+    x, y = _cell_text(values.get("vn_x")), _cell_text(values.get("vn_y"))
+    if lat or lon:
+        if not (lat and lon):
+            raise ValueError("Vị trí: cần cả Vĩ độ và Kinh độ.")
+        data["coordinates"] = f"{lat} {lon}" if "°" in lat + lon else f"{lat}; {lon}"
+    elif x or y:
+        if not (x and y):
+            raise ValueError("Vị trí: cần cả X và Y VN-2000.")
+        data.update(coordinates=f"{x}; {y}", notation="vn2000", zone=zone)
+
+
+def row_data(values: dict, lookups: _Lookups, zone: str = "tm3") -> dict:
+    """A row's values as the input of ``create_activity``; ``ValueError`` names what is wrong."""
+    day = parse_date(values.get("activity_date"))
+    if day is None:
+        raise ValueError("Ngày: chưa nhập ngày hoạt động.")
+    data = {
+        "activity_date": day,
+        "type_code": _cell_text(values.get("type")),
+        "village": _cell_text(values.get("village")),
+        "description": _cell_text(values.get("description")),
+    }
+    for name in ("participants", "workdays", "quantity", "funds_vnd"):
+        data[name] = values.get(name)
+    organiser = _cell_text(values.get("organiser"))
+    if not organiser:
+        raise ValueError("Đơn vị tổ chức: chưa nhập.")
+    data["organiser_id"] = lookups.organiser(organiser, day)
+    if _cell_text(values.get("criteria")):
+        data["criteria_ids"] = lookups.criteria(_cell_text(values.get("criteria")), day)
+    _place(values, data, zone)
+    commune = _cell_text(values.get("commune"))
+    if commune:
+        # with coordinates the commune comes from the geometry; the named one is only checked
+        unit_field = "named_unit_id" if data.get("coordinates") else "reported_unit_id"
+        data[unit_field] = lookups.commune(commune, day)
+    return data
+
+
+def _check_commune_matches(activity: Activity, named: int | None, session: Session) -> None:
+    inside = {c.unit_id for c in activity.communes}
+    if named and activity.geom is not None and named not in inside:
+        unit = session.get(AdminUnit, named)
+        where = ", ".join(c.unit.name for c in activity.communes)
+        raise ValueError(f"Xã: toạ độ nằm ở {where}, không phải {unit.name} như ghi ở cột Xã.")
+
+
+def _import_row(session, number, values, lookups, options, seen) -> RowResult:
+    key = import_key(values)
+    if key in seen:
+        return RowResult(number, "skipped", [f"Trùng hoàn toàn với dòng {seen[key]} trong tệp."])
+    seen[key] = number
+    done = session.scalar(sa.select(Activity.id).where(Activity.import_key == key))
+    if done:
+        return RowResult(number, "skipped", [f"Đã nhập trước đây (hoạt động số {done})."], done)
+    try:
+        with session.begin_nested():
+            data = row_data(values, lookups, options["zone"])
+            data["confirm_not_saturday"] = options["accept_not_saturday"]
+            data["confirm_duplicate"] = options["accept_duplicates"]
+            named = data.pop("named_unit_id", None)
+            activity = activities.create_activity(
+                session, data, options["by"], options["today"], import_key=key
+            )
+            _check_commune_matches(activity, named, session)
+    except (ValueError, NtmError) as exc:
+        messages = [d["message"] for d in getattr(exc, "details", []) if "message" in d]
+        return RowResult(number, "refused", messages or [getattr(exc, "user_msg", str(exc))])
+    return RowResult(number, "accepted", list(activity.notes), activity.id)
+
+
+def import_activities(
+    session: Session,
+    content: bytes,
+    by: str,
+    *,
+    mode: str = "all_or_nothing",
+    zone: str = "tm3",
+    accept_not_saturday: bool = False,
+    accept_duplicates: bool = False,
+    today: dt.date | None = None,
+    filename: str = "tệp Excel",
+) -> ImportReport:
+    """Check every row and write the accepted ones (all or nothing, or the valid ones)."""
+    if mode not in MODES:
+        raise ImportValidationError(
+            f"Cách nhập «{mode}» không hợp lệ: chọn {' hoặc '.join(MODES)}."
+        )
+    rows = read_rows(content)
+    options = {
+        "by": by, "zone": zone, "today": today, "accept_not_saturday": accept_not_saturday,
+        "accept_duplicates": accept_duplicates,
+    }  # fmt: skip
+    lookups, seen = _Lookups(session), {}
+    outer = session.begin_nested()
+    report = ImportReport(
+        mode, [_import_row(session, n, v, lookups, options, seen) for n, v in rows]
+    )
+    if mode == "all_or_nothing" and report.count("refused"):
+        outer.rollback()
+        raise ImportValidationError(
+            f"Không nhập dòng nào: {report.count('refused')} dòng bị từ chối "
+            f"(dòng {', '.join(str(r.row) for r in report.rows if r.status == 'refused')[:200]}). "
+            "Sửa các dòng này rồi nhập lại, hoặc chọn «chỉ nhập các dòng hợp lệ».",
+            details=report.as_dict()["rows"],
+        )
+    outer.commit()
+    session.add(
+        DatasetLoad(
+            dataset="activities_excel", source=filename,
+            sha256=hashlib.sha256(content).hexdigest(), rows=report.count("accepted"),
+            loaded_by=by, report={k: v for k, v in report.as_dict().items() if k != "rows"},
+        )
+    )  # fmt: skip
+    session.flush()
+    return report
