@@ -9,6 +9,7 @@ import io
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from geo.errors import ConflictError, NotFoundError
 from geo.models import AdminUnit, AuditEvent, PriorityList, PriorityListEvent
@@ -301,6 +302,42 @@ def test_hostile_text_is_stored_as_typed(seeded, communes):
     assert priorities.get_list(seeded, plist.id).name == HOSTILE
     [item] = priorities.items(seeded, plist.id)
     assert (item.added_by, item.reason) == (HOSTILE, HOSTILE)
+
+
+def test_two_planners_saving_the_same_version_one_wins(seeded_engine):
+    """Both read version 1 in their own sessions; the second save is refused, not merged."""
+    with Session(seeded_engine) as setup:
+        list_id = new_list(setup).id
+        ids = [
+            u
+            for u in setup.scalars(
+                sa.select(AdminUnit.id)
+                .where(AdminUnit.level == "commune", AdminUnit.valid_to.is_(None))
+                .order_by(AdminUnit.id)
+                .limit(2)
+            )
+        ]
+        setup.commit()
+    first, second = Session(seeded_engine), Session(seeded_engine)
+    try:
+        assert priorities.get_list(first, list_id).version == 1
+        assert priorities.get_list(second, list_id).version == 1
+        priorities.add_communes(first, list_id, [ids[0]], version=1, by="A", reason="của A")
+        first.commit()
+        with pytest.raises(ConflictError, match="phiên bản 2, bạn đang xem phiên bản 1"):
+            priorities.add_communes(second, list_id, [ids[1]], version=1, by="B")
+        second.rollback()
+        assert [i.unit_id for i in priorities.items(second, list_id)] == [ids[0]]
+    finally:
+        first.close()
+        second.close()
+        with seeded_engine.begin() as conn:
+            conn.execute(
+                sa.delete(AuditEvent).where(
+                    AuditEvent.entity == "priority_list", AuditEvent.entity_id == list_id
+                )
+            )
+            conn.execute(sa.delete(PriorityList).where(PriorityList.id == list_id))
 
 
 # --- exports ------------------------------------------------------------------------

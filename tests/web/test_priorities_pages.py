@@ -9,6 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from geo.models import AdminUnit, AuditEvent, PriorityList
+from tests.web.auth_fixtures import app_config, login
+from webmap.app import create_app
 
 HOSTILE = "<script>alert(1)</script>"
 
@@ -199,3 +201,44 @@ def test_english(client):
     list_id = create(client)
     assert "Priority commune lists" in page(client, "/priority-lists?lang=en")
     assert "History of additions and removals" in page(client, f"/priority-lists/{list_id}?lang=en")
+
+
+@pytest.fixture
+def signed_in_app(seeded_engine):
+    """The app with sign-in required, as deployed."""
+    app = create_app(app_config(seeded_engine, "required"))
+    yield app
+    app.extensions["ntm_engine"].dispose()
+
+
+def test_with_sign_in_forms_carry_csrf_and_only_planners_change_lists(signed_in_app, units):
+    planner = login(signed_in_app.test_client(), "planner")
+    text = page(planner, "/priority-lists")
+    assert f'name="csrf_token" value="{planner.csrf_token}"' in text
+    del planner.environ_base["HTTP_X_CSRFTOKEN"]  # a form posts its field, not the header
+    without_token = planner.post("/priority-lists", data={"name": "Không có mã CSRF"})
+    assert without_token.status_code == 400
+    response = planner.post(
+        "/priority-lists", data={"name": "Của planner", "csrf_token": planner.csrf_token}
+    )
+    assert response.status_code == 303
+    list_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    detail = page(planner, f"/priority-lists/{list_id}")
+    assert detail.count(f'name="csrf_token" value="{planner.csrf_token}"') >= 3
+    planner.post(
+        f"/priority-lists/{list_id}/items",
+        data={
+            "unit_ids": [str(units["Xã Vĩnh Linh"])],
+            "version": "1",
+            "csrf_token": planner.csrf_token,
+        },
+    )
+    assert planner.username in page(planner, f"/priority-lists/{list_id}")
+    viewer = login(signed_in_app.test_client(), "viewer")
+    assert "Của planner" in page(viewer, "/priority-lists")
+    refused = viewer.post(
+        f"/priority-lists/{list_id}/delete", data={"version": "2", "csrf_token": viewer.csrf_token}
+    )
+    assert refused.status_code == 403
+    anonymous = signed_in_app.test_client().get("/priority-lists")
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
