@@ -14,7 +14,9 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import shapely
 import sqlalchemy as sa
+from geoalchemy2.shape import from_shape
 from sqlalchemy.orm import Session
 
 from geo.errors import ConflictError
@@ -79,9 +81,10 @@ def _has_demo(session: Session, model) -> bool:
     return session.scalar(sa.select(model.id).where(model.is_demo).limit(1)) is not None
 
 
-def _criteria(session: Session, set_code: str) -> dict[int, int]:
+def _criterion_ids(session: Session, set_code: str) -> list[int]:
+    """The criteria of a set, in their official order."""
     criteria_set = session.scalars(sa.select(CriteriaSet).where(CriteriaSet.code == set_code)).one()
-    return {c.number: c.id for c in criteria_set.criteria}
+    return [c.id for c in criteria_set.criteria]
 
 
 # --- criterion assessments and NTM levels --------------------------------------------------
@@ -90,7 +93,7 @@ def _criteria(session: Session, set_code: str) -> dict[int, int]:
 def _assessment_rows(rng, unit_id, criteria, first, second, seed) -> list[dict]:
     """One commune's assessments: a first one per criterion, and for some unmet a later met."""
     rows = []
-    for _number, criterion_id in sorted(criteria.items()):
+    for criterion_id in criteria:
         draw = rng.random()
         status = "unknown" if draw < 0.05 else "met" if draw < 0.6 else "unmet"
         day = first + dt.timedelta(days=rng.randrange(60))
@@ -120,7 +123,7 @@ def load_assessments(session: Session, communes: list[Commune], seed: int) -> in
         return 0
     rng = random.Random(f"assessments:{seed}")
     rows: list[dict] = []
-    criteria = _criteria(session, SET_2026)
+    criteria = _criterion_ids(session, SET_2026)
     for commune in (c for c in communes if c.kind == "xa"):
         rows += _assessment_rows(
             rng, commune.id, criteria, dt.date(2026, 3, 1), dt.date(2026, 8, 1), seed
@@ -131,7 +134,7 @@ def load_assessments(session: Session, communes: list[Commune], seed: int) -> in
         .where(valid_on(AdminUnit, dt.date(2022, 6, 30)))
         .order_by(AdminUnit.code, AdminUnit.name)
     ).scalars()
-    criteria = _criteria(session, SET_2021)
+    criteria = _criterion_ids(session, SET_2021)
     for unit_id in list(old_xa):
         rows += _assessment_rows(
             rng, unit_id, criteria, dt.date(2022, 6, 1), dt.date(2024, 3, 1), seed
@@ -179,17 +182,11 @@ def load_working_groups(session: Session, communes: list[Commune], seed: int) ->
     """Demo working groups, each covering a band of neighbouring communes (north to south)."""
     if _has_demo(session, Organisation):
         return 0
-    import shapely
-    from geoalchemy2.shape import from_shape
-
     ordered = sorted(communes, key=lambda c: (-c.geometry.centroid.y, c.code))
     size = -(-len(ordered) // N_WORKING_GROUPS)
-    for number in range(N_WORKING_GROUPS):
-        members = ordered[number * size : (number + 1) * size]
-        if not members:
-            break
-        area = shapely.union_all([m.geometry for m in members])
-        area = area if area.geom_type == "MultiPolygon" else shapely.MultiPolygon([area])
+    chunks = [ordered[k : k + size] for k in range(0, len(ordered), size)]
+    for number, members in enumerate(chunks):
+        area = _dissolved([m.geometry for m in members])
         group = Organisation(
             code=f"DEMO-TCT-{number + 1:02d}",
             name=f"Tổ công tác số {number + 1} (DEMO)",
@@ -204,7 +201,13 @@ def load_working_groups(session: Session, communes: list[Commune], seed: int) ->
         session.add(group)
         session.flush()
         session.add_all(WorkingGroupUnit(working_group_id=group.id, unit_id=m.id) for m in members)
-    return N_WORKING_GROUPS
+    return len(chunks)
+
+
+def _dissolved(geoms) -> shapely.MultiPolygon:
+    """The union of polygons as one MultiPolygon (slivers of other types dropped)."""
+    parts = shapely.get_parts(shapely.union_all(geoms))
+    return shapely.MultiPolygon([p for p in parts if p.geom_type == "Polygon"])
 
 
 def load_sponsorships(session: Session, communes: list[Commune], seed: int) -> int:
@@ -219,6 +222,8 @@ def load_sponsorships(session: Session, communes: list[Commune], seed: int) -> i
             .order_by(Organisation.code)
         )
     )
+    if not departments:
+        return 0
     rng = random.Random(f"sponsorships:{seed}")
     rows = []
     for commune in (c for c in communes if c.kind == "xa"):

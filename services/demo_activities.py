@@ -1,6 +1,6 @@
 """Demo Saturday activities: where, when, who and how much, drawn reproducibly inside real communes.
 
-Activity ``i`` of a seed comes from its own random stream (``"{seed}:{i}"``), so
+Activity ``i`` of a seed comes from its own random stream (``"activity:{seed}:{i}"``), so
 the first 60 activities are the same whether 60 or 2,000 are generated. Shapes are
 built in metres (``METRIC_SRID``) and stored in EPSG:4326.
 """
@@ -8,6 +8,7 @@ built in metres (``METRIC_SRID``) and stored in EPSG:4326.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import random
 from dataclasses import dataclass, field
@@ -64,8 +65,18 @@ CRITERION_318_TO_51 |= {11: 6, 12: 4, 13: 3, 14: 5, 15: 5, 16: 5, 17: 8, 18: 10,
 CROSSING_SHARE = 0.2
 NO_GEOMETRY_SHARE = 0.35
 
-_TO_METRIC = Transformer.from_crs(4326, METRIC_SRID, always_xy=True)
-_TO_STORAGE = Transformer.from_crs(METRIC_SRID, 4326, always_xy=True)
+
+@functools.cache
+def _transformer(source: int, target: int) -> Transformer:
+    return Transformer.from_crs(source, target, always_xy=True)
+
+
+def _to_metric(geom: BaseGeometry) -> BaseGeometry:
+    return _reproject(geom, _transformer(4326, METRIC_SRID))
+
+
+def _to_storage(geom: BaseGeometry) -> BaseGeometry:
+    return _reproject(geom, _transformer(METRIC_SRID, 4326))
 
 
 def _reproject(geom: BaseGeometry, transformer: Transformer) -> BaseGeometry:
@@ -96,7 +107,8 @@ class Context:
     province: BaseGeometry
     old_units: dict[int, list[tuple[int, str, dt.date | None, dt.date | None]]]
     departments: list[tuple[int, str, dt.date | None, dt.date | None]]
-    sponsors: dict[int, list[int]]
+    #: commune id → (department id, valid from, valid to)
+    sponsors: dict[int, list[tuple[int, dt.date, dt.date | None]]]
     groups: dict[int, list[int]]
     types: list[ActivityType]
     criteria: dict[str, dict[int, Criterion]]
@@ -144,9 +156,9 @@ def build_context(session: Session, communes: list, new_units_day: dt.date) -> C
         sponsors=_grouped(
             session,
             sa.select(Sponsorship.unit_id, Sponsorship.department_id)
+            .add_columns(Sponsorship.valid_from, Sponsorship.valid_to)
             .join(Organisation, Organisation.id == Sponsorship.department_id)
-            .where(Sponsorship.valid_to.is_(None))
-            .order_by(Organisation.code),
+            .order_by(Organisation.code, Sponsorship.valid_from),
         ),
         groups=_grouped(
             session,
@@ -163,10 +175,11 @@ def build_context(session: Session, communes: list, new_units_day: dt.date) -> C
     )
 
 
-def _grouped(session: Session, query) -> dict[int, list[int]]:
-    out: dict[int, list[int]] = {}
-    for key, value in session.execute(query):
-        out.setdefault(key, []).append(value)
+def _grouped(session: Session, query) -> dict[int, list]:
+    """``{first column: [the rest, as one value or a tuple]}``."""
+    out: dict[int, list] = {}
+    for key, *rest in session.execute(query):
+        out.setdefault(key, []).append(rest[0] if len(rest) == 1 else tuple(rest))
     return out
 
 
@@ -240,10 +253,10 @@ def _shape(rng: random.Random, ctx: Context, commune, kind: str, size) -> BaseGe
     for attempt in range(80):
         if attempt and attempt % 20 == 0:
             crossing, scale = False, scale / 2
-        start = _TO_METRIC.transform(*_point_in(rng, commune.geometry))
+        start = _transformer(4326, METRIC_SRID).transform(*_point_in(rng, commune.geometry))
         length = rng.uniform(*size) * scale * (2 if crossing else 1)
         built = _line_m(rng, start, length) if kind == "line" else _polygon_m(rng, start, length)
-        shape = _reproject(built, _TO_STORAGE)
+        shape = _to_storage(built)
         if crossing and ctx.province.covers(shape) and not commune.geometry.contains(shape):
             return shape
         if not crossing and commune.geometry.contains(shape):
@@ -252,8 +265,9 @@ def _shape(rng: random.Random, ctx: Context, commune, kind: str, size) -> BaseGe
 
 
 def _organiser(rng: random.Random, ctx: Context, commune, day, new_units_day) -> int | None:
-    if day >= dt.date(2025, 9, 1) and ctx.sponsors.get(commune.id) and rng.random() < 0.45:
-        return rng.choice(ctx.sponsors[commune.id])
+    sponsors = [d for d, start, end in ctx.sponsors.get(commune.id, []) if _valid(start, end, day)]
+    if sponsors and rng.random() < 0.45:
+        return rng.choice(sponsors)
     if day >= new_units_day and ctx.groups.get(commune.id) and rng.random() < 0.55:
         return rng.choice(ctx.groups[commune.id])
     valid = [d[0] for d in ctx.departments if _valid(d[2], d[3], day)]
@@ -268,18 +282,19 @@ def _criteria(rng, ctx: Context, activity_type: ActivityType, day, sets) -> tupl
     set_code = sets[1] if day >= sets[2] else sets[0]
     numbers = [int(n) for n in (activity_type.related_criterion_numbers or "").split(";") if n]
     if set_code == sets[1]:
-        numbers = [CRITERION_318_TO_51[n] for n in numbers]
+        numbers = [CRITERION_318_TO_51[n] for n in numbers if n in CRITERION_318_TO_51]
     available = ctx.criteria.get(set_code, {})
     if not numbers and available:
         numbers = [rng.choice(sorted(available))]
     return tuple(sorted({available[n].id for n in numbers if n in available}))
 
 
-def _quantity(rng, unit: str | None, shape: BaseGeometry | None, metric_length_m: float):
-    if unit in ("km", "km chiếu sáng") and metric_length_m:
-        return round(metric_length_m / 1000, 2)
-    if unit == "m" and metric_length_m:
-        return float(round(metric_length_m))
+def _quantity(rng, unit: str | None, line_length_m: float) -> float | None:
+    """The drawn length for line work; a plausible count or weight otherwise."""
+    if unit in ("km", "km chiếu sáng") and line_length_m:
+        return round(line_length_m / 1000, 2)
+    if unit == "m" and line_length_m:
+        return float(round(line_length_m))
     choices = {"tấn": round(rng.uniform(0.5, 12), 1), "công trình": float(rng.randint(1, 3))}
     choices |= {"nhà": float(rng.randint(1, 2)), "buổi": 1.0}
     return choices.get(unit)
@@ -298,7 +313,8 @@ def plan_activity(ctx: Context, settings: Scenario, i: int) -> PlannedActivity:
         reported, reported_name = rng.choice(olds)[:2]
     else:
         shape = _shape(rng, ctx, commune, kind, size)
-    length_m = _reproject(shape, _TO_METRIC).length if shape is not None else 0.0
+    is_line = shape is not None and shape.geom_type == "LineString"
+    line_length_m = _to_metric(shape).length if is_line else 0.0
     participants = rng.randint(*people)
     village = f"{'Khu phố' if commune.kind == 'phuong' else 'Thôn'} {rng.randint(1, 12)}"
     where = reported_name or commune.name
@@ -313,7 +329,7 @@ def plan_activity(ctx: Context, settings: Scenario, i: int) -> PlannedActivity:
         village=village,
         participants=participants,
         workdays=round(participants * rng.choice((0.5, 1.0)), 1),
-        quantity=_quantity(rng, unit, shape, length_m if "Line" in _kind(shape) else 0.0),
+        quantity=_quantity(rng, unit, line_length_m),
         quantity_unit=unit,
         funds_vnd=None
         if funds is None or rng.random() < 0.15
@@ -321,10 +337,6 @@ def plan_activity(ctx: Context, settings: Scenario, i: int) -> PlannedActivity:
         criterion_ids=_criteria(rng, ctx, activity_type, day, settings.criteria_sets),
         description=f"{activity_type.name_vi} – {village}, {where}. {settings.label}.",
     )
-
-
-def _kind(shape: BaseGeometry | None) -> str:
-    return shape.geom_type if shape is not None else ""
 
 
 # --- writing ----------------------------------------------------------------------------
@@ -370,6 +382,8 @@ def insert_activities(
         progress("activity_communes", 1)
         if plan.shape is None:
             continue
+        # units before 2025-07-01 have no polygons: earlier drawn activities are
+        # joined to the first communes that have them, which hold the old ones
         day = max(plan.activity_date, new_units_day)
         for part in spatial.communes_for_geometry(session, plan.shape, day):
             links.append(

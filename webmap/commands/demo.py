@@ -23,7 +23,10 @@ from webmap.cli import _engine, load
 )
 @click.option("--remove", is_flag=True, help="Delete every demo row instead of loading.")
 def load_demo(seed: int | None, n_activities: int, remove: bool) -> None:
-    """Load the demo scenario (labelled "dữ liệu minh hoạ"); loading twice adds nothing."""
+    """Load the demo scenario (labelled "dữ liệu minh hoạ"); loading twice adds nothing.
+
+    To change the seed of a loaded scenario, run with --remove first.
+    """
     from services import demo
 
     engine = _engine()
