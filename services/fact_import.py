@@ -27,7 +27,7 @@ from geo.errors import ImportValidationError
 from geo.models import DatasetLoad
 from services import fact_rows
 from services.fact_columns import KINDS, header_key, plain, template_workbook
-from services.fact_records import FactError
+from services.fact_records import FactError, check_by
 
 __all__ = [
     "ImportReport",
@@ -81,6 +81,18 @@ class ImportReport:
     @property
     def refused(self) -> list[RowOutcome]:
         return self.rows_with("refused")
+
+    def to_dict(self) -> dict:
+        """The report as plain JSON-ready values (for the API and the import page)."""
+        return {
+            "kind": self.kind,
+            "filename": self.filename,
+            "dry_run": self.dry_run,
+            "written": self.written,
+            "summary": self.summary(),
+            "warnings": self.warnings,
+            "rows": [o.__dict__ | {"text": str(o)} for o in self.outcomes],
+        }
 
     def summary(self) -> str:
         """One Vietnamese sentence: how many rows went where, and whether anything was written."""
@@ -235,6 +247,7 @@ def import_table(
     """
     if kind not in KINDS:
         raise ImportValidationError(f"Loại dữ liệu '{kind}' không có; chọn: {', '.join(KINDS)}.")
+    by = check_by(by)
     index, warnings = _map_headers(kind, table.headers, table.filename)
     report = ImportReport(kind, table.filename, dry_run, warnings=warnings)
     context = fact_rows.Context(session, by, today or dt.date.today())
@@ -280,16 +293,14 @@ def _headers(index: dict[str, int], headers: list[str]) -> dict[str, str]:
 
 
 def _import_row(session: Session, context, handler, row) -> list[RowOutcome]:
+    # No savepoint per row: the recording services check everything before they write,
+    # so a refused row has written nothing; the import-wide savepoint undoes the rest.
     if row.is_example():
         return [RowOutcome(row.number, "skipped", "dòng ví dụ của tệp mẫu, bỏ qua")]
-    savepoint = session.begin_nested()
     try:
         status, message = handler(context, row)
     except fact_rows.CellErrors as exc:
-        savepoint.rollback()
         return [RowOutcome(row.number, "refused", msg, col) for col, msg in exc.problems]
     except FactError as exc:
-        savepoint.rollback()
         return [RowOutcome(row.number, "refused", exc.user_msg, row.column_of(exc.field))]
-    savepoint.commit()
     return [RowOutcome(row.number, status, message)]

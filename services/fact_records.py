@@ -108,3 +108,9 @@ def valid_on_day(row, day: dt.date) -> bool:
     return (row.valid_from is None or row.valid_from <= day) and (
         row.valid_to is None or day < row.valid_to
     )
+
+
+def exists_during(unit: AdminUnit, start: dt.date, end: dt.date | None) -> bool:
+    """Whether the unit existed on some day of ``[start, end)`` (``end`` None: open)."""
+    began_in_time = end is None or unit.valid_from is None or unit.valid_from < end
+    return began_in_time and (unit.valid_to is None or unit.valid_to > start)

@@ -14,6 +14,7 @@ from geo.models import (
     AdminUnit,
     Classification,
     CriteriaSet,
+    Criterion,
     CriterionAssessment,
     Organisation,
     Sponsorship,
@@ -182,6 +183,8 @@ class Context:
     def __init__(self, session: Session, by: str, today: dt.date):
         self.session, self.by, self.today = session, by, today
         self._communes: list[Commune] | None = None
+        self._sets: list[CriteriaSet] | None = None
+        self._criteria: dict[tuple[int, int], Criterion] = {}
 
     def communes(self) -> list[Commune]:
         if self._communes is None:
@@ -206,6 +209,7 @@ class Context:
         code, name = row.text("unit_code"), row.text("unit_name")
         alive = [c for c in self.communes() if valid_on_day(c, day)]
         if code:
+            code = re.sub(r"^(\d+)\.0+$", r"\1", code)  # a number written out as 19333.0
             code = code.zfill(5) if code.isdigit() else code
             found = [c for c in alive if c.code == code]
             if not found:
@@ -236,17 +240,18 @@ class Context:
 
     def criteria_set(self, text: str | None, day: dt.date) -> CriteriaSet:
         """The set named by ``text`` (code, decision number or period), else the one of ``day``."""
+        if self._sets is None:
+            self._sets = list(self.session.scalars(sa.select(CriteriaSet)))
         if not text:
-            found = facts.criteria_set_on(self.session, day)
+            found = next((c for c in self._sets if valid_on_day(c, day)), None)
             if found is None:
                 raise FactError(
                     f"Không có bộ tiêu chí nào áp dụng vào ngày {vn_date(day)}.", "criteria_set"
                 )
             return found
-        sets = list(self.session.scalars(sa.select(CriteriaSet)))
         wanted, period = norm(text), re.search(r"(\d{4})\s*[-–]\s*(\d{4})", text)
         number = re.search(r"\d+", text)
-        for cset in sets:
+        for cset in self._sets:
             decision = re.search(r"\d+", cset.legal_basis)
             if (
                 wanted == norm(cset.code)
@@ -258,6 +263,12 @@ class Context:
             f"Không nhận ra bộ tiêu chí '{text}': ghi QĐ 1980, QĐ 318, QĐ 51/2025 hoặc để trống.",
             "criteria_set",
         )
+
+    def criterion(self, cset: CriteriaSet, number: int) -> Criterion:
+        key = (cset.id, number)
+        if key not in self._criteria:
+            self._criteria[key] = facts.find_criterion(self.session, cset, number)
+        return self._criteria[key]
 
     def organisation(self, code: str) -> Organisation:
         found = self.session.scalars(
@@ -278,7 +289,7 @@ def assessment(ctx: Context, row: Row) -> tuple[str, str]:
     set_text, source, note = row.text("criteria_set"), row.text("source"), row.text("note")
     row.check()
     cset = ctx.criteria_set(set_text, day)
-    criterion = facts.find_criterion(ctx.session, cset, number)
+    criterion = ctx.criterion(cset, number)
     unit = ctx.commune(row, day)
     latest = ctx.session.scalars(
         sa.select(CriterionAssessment.status)

@@ -34,6 +34,7 @@ from services.fact_records import (
     check_not_future,
     check_period,
     create,
+    exists_during,
     get_commune,
     now,
     snapshot,
@@ -248,8 +249,7 @@ def record_ntm_level(
     elif target_year is not None or target_level is not None:
         raise FactError("Năm mục tiêu chỉ dùng với mức 'đăng ký'.", "target_year")
     unit = get_commune(session, unit_id)
-    start, end = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
-    if (unit.valid_from and unit.valid_from >= end) or (unit.valid_to and unit.valid_to <= start):
+    if not exists_during(unit, dt.date(year, 1, 1), dt.date(year + 1, 1, 1)):
         raise FactError(f"{unit.name} không tồn tại trong năm {year}.", "unit")
     row = NtmLevel(
         unit_id=unit_id,
@@ -322,9 +322,7 @@ def record_classification(
     if value is not None and not (legal_basis or "").strip():
         raise FactError("Cần ghi căn cứ pháp lý (số quyết định) cho phân loại.", "legal_basis")
     unit = get_commune(session, unit_id)
-    if (unit.valid_to and period_from >= unit.valid_to) or (
-        unit.valid_from and period_to and period_to <= unit.valid_from
-    ):
+    if not exists_during(unit, period_from, period_to):
         raise FactError(
             f"{unit.name} không tồn tại trong thời gian {vn_date(period_from)} – "
             f"{vn_date(period_to)}.",

@@ -596,3 +596,21 @@ def test_cli_template_then_import_and_refusal(tmp_path, monkeypatch):
     finally:
         engine.dispose()
     assert [tuple(r) for r in rows] == [("met", "Lan")]
+
+
+def test_importer_must_be_named_and_report_is_json_ready(seeded, tmp_path):
+    import json
+
+    from services.fact_records import FactError
+
+    path = write_csv(
+        tmp_path / "x.csv", [ASSESSMENT_HEADER, ["19333.0", "", "", "2", "đạt", "15/09/2025", ""]]
+    )
+    with pytest.raises(FactError, match="Thiếu tên người ghi nhận"):
+        fact_import.import_facts(seeded, "assessments", path, by=" ")
+    report = fact_import.import_facts(
+        seeded, "assessments", path, by="Lan", dry_run=True, today=TODAY
+    )
+    data = json.loads(json.dumps(report.to_dict()))
+    assert data["rows"][0]["status"] == "accepted" and data["rows"][0]["row"] == 2
+    assert data["rows"][0]["text"].startswith("Dòng 2: Phường Đông Hà, tiêu chí 2: đạt")
