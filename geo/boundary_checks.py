@@ -184,7 +184,7 @@ def repair_geometries(
             else:
                 values[i] = fixed[k]
                 code = str(codes[i]) if _present(codes[i]) else None
-                repairs.append(Repair(labels[i], code, reason, round(change * 100, 4)))
+                repairs.append(Repair(labels[i], code, reason, round(float(change) * 100, 4)))
     return gpd.GeoSeries(values, index=geoms.index, crs=geoms.crs), repairs, problems
 
 
