@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from geo.errors import ImportValidationError
 from geo.models import DatasetLoad
 from services import fact_rows
+from services.fact_cells import CellErrors, Row
 from services.fact_columns import KINDS, header_key, plain, template_workbook
 from services.fact_records import FactError, check_by
 
@@ -41,6 +42,8 @@ __all__ = [
 ]
 
 MAX_ROWS = 100_000
+#: refuse archives that would unpack to more than this (zip bombs)
+MAX_UNPACKED_BYTES = 200 * 2**20
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 
 
@@ -143,6 +146,15 @@ def _filled(cell) -> bool:
 
 
 def _excel_grid(data: bytes, name: str) -> list[list]:
+    try:
+        unpacked = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except zipfile.BadZipFile as exc:
+        raise ImportValidationError(f"{name}: tệp không phải Excel .xlsx hợp lệ.") from exc
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ImportValidationError(
+            f"{name}: tệp Excel giải nén ra quá {MAX_UNPACKED_BYTES / 2**20:g} MB; "
+            "hãy chia nhỏ tệp."
+        )
     try:
         # formulas are read as their text (data_only=False): a "=HYPERLINK(…)" stays a string
         book = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
@@ -251,10 +263,7 @@ def import_table(
     index, warnings = _map_headers(kind, table.headers, table.filename)
     report = ImportReport(kind, table.filename, dry_run, warnings=warnings)
     context = fact_rows.Context(session, by, today or dt.date.today())
-    rows = [
-        fact_rows.Row(n, _cells(cells, index), _headers(index, table.headers))
-        for n, cells in table.rows
-    ]
+    rows = [Row(n, _cells(cells, index), _headers(index, table.headers)) for n, cells in table.rows]
     if kind == "departments":
         rows = fact_rows.successors_first(rows)
     handler = fact_rows.HANDLERS[kind]
@@ -299,7 +308,7 @@ def _import_row(session: Session, context, handler, row) -> list[RowOutcome]:
         return [RowOutcome(row.number, "skipped", "dòng ví dụ của tệp mẫu, bỏ qua")]
     try:
         status, message = handler(context, row)
-    except fact_rows.CellErrors as exc:
+    except CellErrors as exc:
         return [RowOutcome(row.number, "refused", msg, col) for col, msg in exc.problems]
     except FactError as exc:
         return [RowOutcome(row.number, "refused", exc.user_msg, row.column_of(exc.field))]

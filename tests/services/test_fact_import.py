@@ -23,8 +23,8 @@ from geo.models import (
     Sponsorship,
 )
 from services import fact_import, facts
+from services.fact_cells import parse_date
 from services.fact_columns import EXAMPLE_MARK, KINDS, template_workbook
-from services.fact_rows import parse_date
 from tests.services.test_facts import TODAY, unit_id
 
 ASSESSMENT_HEADER = [
@@ -614,3 +614,10 @@ def test_importer_must_be_named_and_report_is_json_ready(seeded, tmp_path):
     data = json.loads(json.dumps(report.to_dict()))
     assert data["rows"][0]["status"] == "accepted" and data["rows"][0]["row"] == 2
     assert data["rows"][0]["text"].startswith("Dòng 2: Phường Đông Hà, tiêu chí 2: đạt")
+
+
+def test_an_xlsx_that_unpacks_too_big_is_refused(seeded, tmp_path, monkeypatch):
+    path = write_xlsx(tmp_path / "x.xlsx", [ASSESSMENT_HEADER])
+    monkeypatch.setattr(fact_import, "MAX_UNPACKED_BYTES", 1000)
+    with pytest.raises(ImportValidationError, match="giải nén ra quá"):
+        run(seeded, "assessments", path)
