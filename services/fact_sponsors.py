@@ -33,8 +33,12 @@ SPONSOR_KINDS = ("department", "other")
 
 def _sponsor(session: Session, department_id: int, day: dt.date) -> Organisation:
     org = session.get(Organisation, department_id)
-    if org is None or org.kind not in SPONSOR_KINDS:
+    if org is None:
         raise FactError(f"Không có sở, ban, ngành mang mã số nội bộ {department_id}.", "department")
+    if org.kind not in SPONSOR_KINDS:
+        raise FactError(
+            f"{org.name} ({org.code}) không phải sở, ban, ngành nên không đỡ đầu xã.", "department"
+        )
     if not valid_on_day(org, day):
         heir = (
             f"; đơn vị kế thừa: {org.successor.name} ({org.successor.code})"
@@ -158,8 +162,10 @@ def upsert_department(
     code, name = (code or "").strip(), (name or "").strip()
     if not code or len(code) > 40:
         raise FactError("Mã đơn vị phải có, dài tối đa 40 ký tự.", "code")
-    if not name:
-        raise FactError("Thiếu tên đơn vị.", "name")
+    if not name or len(name) > 300:
+        raise FactError("Tên đơn vị phải có, dài tối đa 300 ký tự.", "name")
+    if short_name and len(short_name) > 80:
+        raise FactError("Tên viết tắt dài tối đa 80 ký tự.", "short_name")
     check_period(valid_from, valid_to, "valid_to")
     successor = None
     if successor_code:

@@ -364,7 +364,8 @@ def test_department_created_corrected_and_unchanged(seeded):
     ("kwargs", "field", "message"),
     [
         (dict(code="", name="X"), "code", "Mã đơn vị phải có"),
-        (dict(code="QT44-X", name=""), "name", "Thiếu tên đơn vị"),
+        (dict(code="QT44-X", name=""), "name", "Tên đơn vị phải có"),
+        (dict(code="QT44-X", name="X", short_name="x" * 81), "short_name", "tối đa 80 ký tự"),
         (
             dict(code="QT44-X", name="X", successor_code="NOPE"),
             "successor_code",
@@ -386,3 +387,11 @@ def test_bad_departments_are_refused(seeded, kwargs, field, message):
     with pytest.raises(FactError) as caught:
         facts.upsert_department(seeded, by="Lan", **kwargs)
     assert caught.value.field == field and message in caught.value.user_msg
+
+
+def test_a_working_group_cannot_sponsor(seeded, dong_ha):
+    group = Organisation(code="TCT-1", name="Tổ công tác số 1", kind="working_group")
+    seeded.add(group)
+    seeded.flush()
+    with pytest.raises(FactError, match=r"Tổ công tác số 1 \(TCT-1\) không phải sở, ban, ngành"):
+        facts.start_sponsorship(seeded, group.id, dong_ha, dt.date(2025, 8, 1), by="Lan")
