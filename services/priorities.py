@@ -1,9 +1,10 @@
-"""Priority lists: named lists of communes for a period, with who/when/why history.
+"""Priority lists: create, edit, delete, add and remove communes, with who/when/why history.
 
 Every change bumps ``PriorityList.version`` (optimistic lock: a caller passes the
 version it last saw, a stale one is refused with ``ConflictError``), and every
 addition and removal is kept in ``PriorityListEvent`` and ``AuditEvent``.
-Lists are soft-deleted (``deleted_at``) so their history survives.
+Lists are soft-deleted (``deleted_at``) so their history survives. Reading is in
+``services.priority_queries`` (re-exported here).
 """
 
 from __future__ import annotations
@@ -11,18 +12,30 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from http import HTTPStatus
+from typing import cast
 
 import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
-from geo.errors import ConflictError, NotFoundError, NtmError
-from geo.models import (
-    AdminUnit,
-    AuditEvent,
-    PriorityList,
-    PriorityListEvent,
-    PriorityListItem,
-    UnitGeometry,
+from geo.errors import ConflictError, NtmError
+from geo.models import AdminUnit, AuditEvent, PriorityList, PriorityListEvent, PriorityListItem
+
+# the read side, re-exported so callers need one module
+from services.priority_queries import (  # noqa: F401
+    Comparison,
+    HistoryEntry,
+    ItemView,
+    ListSummary,
+    UnitRef,
+    addable_communes,
+    all_lists,
+    compare,
+    get_list,
+    history,
+    items,
+    period_condition,
+    period_text,
 )
 
 NAME_MAX_CHARS = 200
@@ -36,56 +49,6 @@ class PriorityValidationError(NtmError):
     """A priority-list request was refused; the message names the field or commune."""
 
     http_status = HTTPStatus.UNPROCESSABLE_ENTITY
-
-
-@dataclass(frozen=True)
-class ListSummary:
-    id: int
-    name: str
-    period_from: dt.date | None
-    period_to: dt.date | None
-    note: str | None
-    version: int
-    item_count: int
-
-
-@dataclass(frozen=True)
-class ItemView:
-    """A commune in a list, with the facts an export needs."""
-
-    unit_id: int
-    code: str | None
-    name: str
-    kind: str
-    area_km2: float | None
-    added_by: str
-    added_at: dt.datetime
-    reason: str | None
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    unit_id: int
-    code: str | None
-    name: str
-    action: str  # "add" | "remove"
-    by: str
-    at: dt.datetime
-    reason: str | None
-
-
-@dataclass(frozen=True)
-class UnitRef:
-    unit_id: int
-    name: str
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """Communes in the first list and not the second (added), and the reverse (removed)."""
-
-    added: list[UnitRef]
-    removed: list[UnitRef]
 
 
 def _now() -> dt.datetime:
@@ -110,17 +73,25 @@ def parse_date(value, field: str) -> dt.date | None:
         ) from None
 
 
-def _clean_text(value, field: str, max_chars: int, *, required: bool = False) -> str | None:
+def _clean_text(value, field: str, max_chars: int) -> str | None:
+    """Trimmed text, None when empty; refused when not text or too long."""
     if value is not None and not isinstance(value, str):
         raise PriorityValidationError(f"Trường “{field}” phải là chữ.")
     text = (value or "").strip()
-    if required and not text:
-        raise PriorityValidationError(f"Hãy nhập “{field}”: trường này không được để trống.")
     if len(text) > max_chars:
         raise PriorityValidationError(
             f"Trường “{field}” dài {len(text)} ký tự, tối đa {max_chars} ký tự."
         )
     return text or None
+
+
+def _list_name(value) -> str:
+    name = _clean_text(value, "name (tên danh sách)", NAME_MAX_CHARS)
+    if name is None:
+        raise PriorityValidationError(
+            "Hãy nhập “name (tên danh sách)”: trường này không được để trống."
+        )
+    return name
 
 
 def _check_period(period_from: dt.date | None, period_to: dt.date | None) -> None:
@@ -138,96 +109,6 @@ def _check_version(version) -> int:
             "hãy tải lại danh sách rồi thử lại."
         )
     return version
-
-
-# --- reading ------------------------------------------------------------------------
-
-
-def get_list(session: Session, list_id: int) -> PriorityList:
-    """The list ``list_id``; ``NotFoundError`` when it does not exist or was deleted."""
-    plist = session.get(PriorityList, list_id)
-    if plist is None or plist.deleted_at is not None:
-        raise NotFoundError(f"Không tìm thấy danh sách ưu tiên số {list_id} (có thể đã bị xoá).")
-    return plist
-
-
-def all_lists(session: Session) -> list[ListSummary]:
-    """Every list not deleted, newest first, with its number of communes."""
-    counts = (
-        sa.select(PriorityListItem.priority_list_id, sa.func.count().label("n"))
-        .group_by(PriorityListItem.priority_list_id)
-        .subquery()
-    )
-    rows = session.execute(
-        sa.select(PriorityList, sa.func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.priority_list_id == PriorityList.id)
-        .where(PriorityList.deleted_at.is_(None))
-        .order_by(PriorityList.created_at.desc(), PriorityList.id.desc())
-    ).all()
-    return [summary(plist, count) for plist, count in rows]
-
-
-def summary(plist: PriorityList, item_count: int | None = None) -> ListSummary:
-    count = len(plist.items) if item_count is None else item_count
-    return ListSummary(
-        plist.id,
-        plist.name,
-        plist.period_from,
-        plist.period_to,
-        plist.note,
-        plist.version,
-        int(count),
-    )
-
-
-def items(session: Session, list_id: int) -> list[ItemView]:
-    """The communes of a list with code, kind and current area, by name."""
-    get_list(session, list_id)
-    area = (
-        sa.select(UnitGeometry.area_km2)
-        .where(UnitGeometry.unit_id == AdminUnit.id, UnitGeometry.is_current)
-        .order_by(UnitGeometry.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    rows = session.execute(
-        sa.select(PriorityListItem, AdminUnit, area.label("area_km2"))
-        .join(AdminUnit, AdminUnit.id == PriorityListItem.unit_id)
-        .where(PriorityListItem.priority_list_id == list_id)
-        .order_by(AdminUnit.name, AdminUnit.id)
-    ).all()
-    return [
-        ItemView(
-            unit.id, unit.code, unit.name, unit.kind, area_km2, it.added_by, it.added_at, it.reason
-        )
-        for it, unit, area_km2 in rows
-    ]
-
-
-def history(session: Session, list_id: int) -> list[HistoryEntry]:
-    """Every addition and removal of the list, oldest first."""
-    get_list(session, list_id)
-    rows = session.execute(
-        sa.select(PriorityListEvent, AdminUnit.code, AdminUnit.name)
-        .join(AdminUnit, AdminUnit.id == PriorityListEvent.unit_id)
-        .where(PriorityListEvent.priority_list_id == list_id)
-        .order_by(PriorityListEvent.at, PriorityListEvent.id)
-    ).all()
-    return [
-        HistoryEntry(e.unit_id, code, name, e.action, e.by, e.at, e.reason)
-        for e, code, name in rows
-    ]
-
-
-def compare(session: Session, list_a: int, list_b: int) -> Comparison:
-    """Communes in ``list_a`` but not ``list_b`` (added) and in ``list_b`` only (removed)."""
-    a = {item.unit_id: item.name for item in items(session, list_a)}
-    b = {item.unit_id: item.name for item in items(session, list_b)}
-
-    def refs(ids, names):
-        return sorted((UnitRef(i, names[i]) for i in ids), key=lambda r: (r.name, r.unit_id))
-
-    return Comparison(added=refs(a.keys() - b.keys(), a), removed=refs(b.keys() - a.keys(), b))
 
 
 # --- writing ------------------------------------------------------------------------
@@ -275,7 +156,7 @@ def _claim(session: Session, plist: PriorityList, version, *, bump: bool = True)
         .values(version=version + 1)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if cast(CursorResult, result).rowcount != 1:
         session.refresh(plist)
         raise _conflict(plist, version)
     session.refresh(plist, ["version"])
@@ -292,7 +173,7 @@ def create_list(
 ) -> PriorityList:
     """A new, empty list; the name is required (≤ 200 characters), the period ordered."""
     plist = PriorityList(
-        name=_clean_text(name, "name (tên danh sách)", NAME_MAX_CHARS, required=True),
+        name=_list_name(name),
         period_from=parse_date(period_from, "period_from (từ ngày)"),
         period_to=parse_date(period_to, "period_to (đến ngày)"),
         note=_clean_text(note, "note (ghi chú)", NOTE_MAX_CHARS),
@@ -325,7 +206,7 @@ def update_list(
     before = _snapshot(plist)
     new_name = plist.name
     if name is not UNCHANGED:
-        new_name = _clean_text(name, "name (tên danh sách)", NAME_MAX_CHARS, required=True)
+        new_name = _list_name(name)
     new_from = plist.period_from
     if period_from is not UNCHANGED:
         new_from = parse_date(period_from, "period_from (từ ngày)")
@@ -359,30 +240,6 @@ def delete_list(session: Session, list_id: int, *, version, by: str) -> None:
     session.flush()
 
 
-def _period_condition(plist: PriorityList) -> sa.ColumnElement:
-    """Units valid at some day of the list's period (today when it has none)."""
-    if plist.period_from is None and plist.period_to is None:
-        today = dt.date.today()
-        start, end = today, today
-    else:
-        start, end = plist.period_from, plist.period_to
-    conditions = []
-    if end is not None:
-        conditions.append(sa.or_(AdminUnit.valid_from.is_(None), AdminUnit.valid_from <= end))
-    if start is not None:
-        conditions.append(sa.or_(AdminUnit.valid_to.is_(None), AdminUnit.valid_to > start))
-    return sa.and_(*conditions)
-
-
-def period_text(period_from: dt.date | None, period_to: dt.date | None) -> str:
-    """``01/01/2026 – 31/12/2026``; an open end shows as ``…``."""
-    if period_from is None and period_to is None:
-        return "không đặt kỳ"
-    start = f"{period_from:%d/%m/%Y}" if period_from else "…"
-    end = f"{period_to:%d/%m/%Y}" if period_to else "…"
-    return f"{start} – {end}"
-
-
 def _validity_text(plist: PriorityList) -> str:
     if plist.period_from is None and plist.period_to is None:
         return f"hôm nay ({dt.date.today():%d/%m/%Y})"
@@ -407,7 +264,7 @@ def _eligible_units(session: Session, plist: PriorityList, ids: list[int]) -> li
     valid = set(
         session.scalars(
             sa.select(AdminUnit.id).where(
-                AdminUnit.id.in_(ids), AdminUnit.level == "commune", _period_condition(plist)
+                AdminUnit.id.in_(ids), AdminUnit.level == "commune", period_condition(plist)
             )
         )
     )
@@ -429,24 +286,6 @@ def _eligible_units(session: Session, plist: PriorityList, ids: list[int]) -> li
             details=problems,
         )
     return [units[i] for i in ids]
-
-
-def addable_communes(session: Session, list_id: int) -> list[UnitRef]:
-    """Communes valid in the list's period and not yet in it, by name (for a pick list)."""
-    plist = get_list(session, list_id)
-    present = sa.select(PriorityListItem.unit_id).where(
-        PriorityListItem.priority_list_id == plist.id
-    )
-    rows = session.execute(
-        sa.select(AdminUnit.id, AdminUnit.name)
-        .where(
-            AdminUnit.level == "commune",
-            _period_condition(plist),
-            AdminUnit.id.not_in(present),
-        )
-        .order_by(AdminUnit.name, AdminUnit.id)
-    ).all()
-    return [UnitRef(unit_id, name) for unit_id, name in rows]
 
 
 @dataclass(frozen=True)

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from test_priorities_api)
 """The server-rendered priority-list pages: usable without JavaScript, everything escaped."""
 
 from __future__ import annotations
@@ -6,43 +7,12 @@ import html
 import re
 
 import pytest
-import sqlalchemy as sa
 
-from geo.models import AdminUnit, AuditEvent, PriorityList
 from tests.web.auth_fixtures import app_config, login
+from tests.web.test_priorities_api import remove_created_lists, units  # noqa: F401 (fixtures)
 from webmap.app import create_app
 
 HOSTILE = "<script>alert(1)</script>"
-
-
-@pytest.fixture(autouse=True)
-def remove_created_lists(seeded_engine):
-    """The web tests commit to the shared seeded database: delete the lists they made."""
-    with seeded_engine.connect() as conn:
-        last_id = conn.scalar(sa.select(sa.func.coalesce(sa.func.max(PriorityList.id), 0)))
-    yield
-    with seeded_engine.begin() as conn:
-        conn.execute(
-            sa.delete(AuditEvent).where(
-                AuditEvent.entity == "priority_list", AuditEvent.entity_id > last_id
-            )
-        )
-        for table in ("priority_list_event", "priority_list_item"):
-            conn.execute(
-                sa.text(f"DELETE FROM {table} WHERE priority_list_id > :id"), {"id": last_id}
-            )
-        conn.execute(sa.delete(PriorityList).where(PriorityList.id > last_id))
-
-
-@pytest.fixture
-def units(seeded_engine) -> dict[str, int]:
-    with seeded_engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(AdminUnit.name, AdminUnit.id).where(
-                AdminUnit.level == "commune", AdminUnit.valid_to.is_(None)
-            )
-        ).all()
-    return dict(rows)
 
 
 def create(client, name="Xã ưu tiên 2026", note="Theo họp giao ban") -> int:

@@ -127,10 +127,10 @@ def delete(list_id: int):
     return "", 204
 
 
-@bp.post("/<int:list_id>/items")
-def add_items(list_id: int):
+def _change_items(change, list_id: int):
+    """Run ``add_communes`` or ``remove_communes`` with the JSON body's ids, version, reason."""
     body, session = _body(), get_session()
-    result = priorities.add_communes(
+    result = change(
         session,
         list_id,
         body.get("unit_ids"),
@@ -138,20 +138,18 @@ def add_items(list_id: int):
         by=current_user_name(),
         reason=body.get("reason"),
     )
+    return session, result
+
+
+@bp.post("/<int:list_id>/items")
+def add_items(list_id: int):
+    session, result = _change_items(priorities.add_communes, list_id)
     return _saved(session, list_id, added=result.added, skipped=result.skipped)
 
 
 @bp.post("/<int:list_id>/items/remove")
 def remove_items(list_id: int):
-    body, session = _body(), get_session()
-    removed = priorities.remove_communes(
-        session,
-        list_id,
-        body.get("unit_ids"),
-        version=body.get("version"),
-        by=current_user_name(),
-        reason=body.get("reason"),
-    )
+    session, removed = _change_items(priorities.remove_communes, list_id)
     return _saved(session, list_id, removed=removed)
 
 

@@ -132,10 +132,10 @@ def edit(list_id: int):
     return redirect(url_for(".show", list_id=list_id), 303)
 
 
-@bp.post("/<int:list_id>/items")
-def add_items(list_id: int):
+def _change_items(change, list_id: int):
+    """Run ``add_communes`` or ``remove_communes`` with the form's ids, version and reason."""
     session = get_session()
-    result = priorities.add_communes(
+    result = change(
         session,
         list_id,
         _form_ids(),
@@ -144,22 +144,19 @@ def add_items(list_id: int):
         reason=request.form.get("reason"),
     )
     session.commit()
+    return result
+
+
+@bp.post("/<int:list_id>/items")
+def add_items(list_id: int):
+    result = _change_items(priorities.add_communes, list_id)
     flash(tr("added_msg").format(added=len(result.added), skipped=len(result.skipped)))
     return redirect(url_for(".show", list_id=list_id), 303)
 
 
 @bp.post("/<int:list_id>/items/remove")
 def remove_items(list_id: int):
-    session = get_session()
-    removed = priorities.remove_communes(
-        session,
-        list_id,
-        _form_ids(),
-        version=_form_version(),
-        by=current_user_name(),
-        reason=request.form.get("reason"),
-    )
-    session.commit()
+    removed = _change_items(priorities.remove_communes, list_id)
     flash(tr("removed_msg").format(removed=len(removed)))
     return redirect(url_for(".show", list_id=list_id), 303)
 
