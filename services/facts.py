@@ -51,6 +51,11 @@ from services.fact_sponsors import (
 __all__ = [
     "FactError",
     "vn_date",
+    "snapshot",
+    "criteria_set_by_code",
+    "criteria_set_on",
+    "find_criterion",
+    "CriterionStatus",
     "record_assessment",
     "current_assessments",
     "assessment_history",
