@@ -8,4 +8,6 @@ MODULES = [
     "openapi",
     "priorities_api",
     "priorities_pages",
+    "map_api",
+    "planner",
 ]

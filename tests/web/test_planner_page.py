@@ -1,0 +1,92 @@
+"""The planner map page at /map through the Flask test client, on both databases."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from webmap.app import create_app
+
+ASSET = re.compile(r'(?:src|href)="([^"]+)"')
+
+
+def _config(html: str) -> dict:
+    match = re.search(r'<script type="application/json" id="ntm-config">(.*?)</script>', html, re.S)
+    return json.loads(match.group(1))
+
+
+def test_page_is_a_light_vietnamese_shell(client):
+    response = client.get("/map")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert '<html lang="vi">' in html
+    assert "Bản đồ điều phối NTM" in html and "Số tiêu chí chưa đạt" in html
+    assert "Không có xã nào phù hợp bộ lọc" in html and "Đang tải bản đồ" in html
+    assert len(response.get_data()) < 40_000  # no boundaries inlined: they come as JSON
+    assert '"type":"Feature"' not in html
+    config = _config(html)
+    assert config["lang"] == "vi" and config["text"]["no_data"] == "chưa có dữ liệu"
+    assert f'id="{config["map"]}"' in html and f"var {config['map']} = L.map" in html
+
+
+def test_english(client):
+    html = client.get("/map?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in html and "Unmet criteria" in html
+    assert _config(html)["text"]["no_data"] == "no data"
+
+
+def test_every_asset_is_served_by_the_app(client):
+    html = client.get("/map").get_data(as_text=True)
+    assets = [a for a in ASSET.findall(html) if not a.startswith(("?", "data:", "#"))]
+    assert {"/vendor/leaflet/leaflet.js", "/static/planner/planner.js"} <= set(assets)
+    assert any("markercluster" in a for a in assets) and any("leaflet.draw" in a for a in assets)
+    for url in assets:
+        assert url.startswith("/"), f"{url} is not served by the app"
+        with client.get(url) as response:
+            assert response.status_code == 200, url
+
+
+def test_static_scripts_escape_what_they_show(client):
+    """Every script that writes HTML builds it through NTM.esc (or textContent)."""
+    for name in ("planner.js", "panel.js", "lists.js"):
+        with client.get(f"/static/planner/{name}") as response:
+            source = response.get_data(as_text=True)
+        assert "innerHTML" in source and "esc(" in source
+        assert "eval(" not in source and "document.write" not in source
+        assert "http://" not in source and "https://" not in source
+
+
+def test_hostile_query_parameters_are_not_reflected(client):
+    html = client.get('/map?lang="><script>alert(1)</script>').get_data(as_text=True)
+    assert "<script>alert(1)" not in html
+    assert _config(html)["lang"] == "vi"
+
+
+@pytest.fixture
+def guarded_app(seeded_engine):
+    """The app as deployed: sign-in required for changes, public reading, CSP on."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": seeded_engine.url.render_as_string(False),
+            "NTM_SECRET_KEY": "test",
+            "NTM_AUTH": "public-read",
+        }
+    )
+    yield app
+    app.extensions["ntm_engine"].dispose()
+
+
+def test_inline_scripts_carry_the_csp_nonce(guarded_app):
+    response = guarded_app.test_client().get("/map")
+    assert response.status_code == 200
+    policy = response.headers["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
+    html = response.get_data(as_text=True)
+    inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html)
+    assert inline, "the Folium map script is inline"
+    for attributes in inline:
+        assert 'type="application/json"' in attributes or f'nonce="{nonce}"' in attributes
+    assert '<meta name="csrf-token"' in html

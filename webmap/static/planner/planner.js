@@ -1,0 +1,406 @@
+/* Planner map: communes coloured by a theme, filters, search, activities; all from the JSON API.
+   Themes and filters restyle the loaded layer in the browser; only parameters that change the
+   numbers (criteria set, criterion, period, activity type, organiser) ask the server again. */
+(function () {
+  "use strict";
+  var NTM = window.NTM, T = NTM.text;
+  var map = window[NTM.config.map];
+  var $ = function (id) { return document.getElementById(id); };
+  var state = NTM.readState();
+  ["theme:difficulty", "act:1", "labels:1", "base:none"].forEach(function (pair) {
+    var kv = pair.split(":");
+    if (!state[kv[0]]) state[kv[0]] = kv[1];
+  });
+  var app = (NTM.app = {
+    map: map, state: state, config: null, attrs: null, listIds: new Set(), selected: null,
+    byId: {}, levels: {}, level: null, layer: null, activityCount: {},
+  });
+  var seq = { attrs: 0, acts: 0 };
+  window.ntmReady = false;
+  window.ntmRenderCount = 0;
+
+  if (!map.options.maxZoom) map.setMaxZoom(18);
+  map.createPane("activities").style.zIndex = 450;
+  var activityRenderer = L.svg({ pane: "activities" });
+  var outlineLayer = null, labelLayer = L.layerGroup().addTo(map), labelPoints = {};
+  var clusters = L.markerClusterGroup({ chunkedLoading: true, maxClusterRadius: 45, disableClusteringAtZoom: 15, showCoverageOnHover: false });
+  var shapes = L.featureGroup(), heat = null, baseLayer = null;
+
+  if (state.view) map.setView([state.view.lat, state.view.lon], state.view.zoom, { animate: false });
+
+  function apiParams(extra) {
+    var p = { set: state.set, criterion: state.criterion, from: state.from, to: state.to, types: state.types, organisers: state.org, lang: NTM.lang };
+    return NTM.query(Object.assign(p, extra || {}));
+  }
+  function showError(err) {
+    var box = $("map-error");
+    box.textContent = err.message || String(err);
+    box.hidden = false;
+    $("map-busy").hidden = true;
+  }
+  app.showError = showError;
+  function busy(on) { $("map-busy").hidden = !on; if (on) $("map-error").hidden = true; }
+  app.saveState = function () { NTM.writeState(state, map); };
+
+  /* ---- boundaries ---------------------------------------------------------------------- */
+  function levelForZoom(zoom) {
+    var level = 0;
+    app.config.zoom_bands.forEach(function (b) { if (zoom >= b.min_zoom) level = b.level; });
+    return level;
+  }
+  function fetchLevel(level) {
+    if (!app.levels[level]) {
+      app.levels[level] = NTM.request("/api/map/boundaries/" + level).catch(function (err) {
+        delete app.levels[level];
+        throw err;
+      });
+    }
+    return app.levels[level];
+  }
+  function useLevel(level) {
+    if (level === app.level) return Promise.resolve();
+    return fetchLevel(level).then(function (data) {
+      if (levelForZoom(map.getZoom()) !== level && app.layer) return;
+      var layer = L.geoJSON(data, { style: styleFor, onEachFeature: bindFeature });
+      if (app.layer) map.removeLayer(app.layer);
+      app.layer = layer.addTo(map);
+      app.level = level;
+      app.byId = {};
+      layer.eachLayer(function (l) { app.byId[l.feature.id] = l; });
+      if (outlineLayer) outlineLayer.bringToFront();
+    });
+  }
+
+  function themeOf() { return app.attrs.themes[state.theme]; }
+  function classOf(id) {
+    var theme = themeOf(), key = theme.assign[id];
+    return theme.classes.find(function (c) { return c.key === key; });
+  }
+  function matches(id) {
+    var row = app.attrs && app.attrs.communes[id];
+    if (!row) return false;
+    if (state.diff && row.difficulty !== state.diff) return false;
+    if (state.cstat && state.criterion && (row.criterion || "no_data") !== state.cstat) return false;
+    if (state.ntm && app.attrs.themes.ntm.assign[id] !== state.ntm) return false;
+    if (state.dept === "none" && row.sponsors.length) return false;
+    if (state.dept && state.dept !== "none" && row.sponsors.indexOf(Number(state.dept)) < 0) return false;
+    if (state.dist && row.former_districts.indexOf(state.dist) < 0) return false;
+    return true;
+  }
+  app.matchingIds = function () {
+    return Object.keys(app.attrs.communes).filter(matches).map(Number);
+  };
+  function styleFor(feature) {
+    if (!app.attrs) return { fillColor: "#ffffff", fillOpacity: 0.6, color: "#777777", weight: 0.8 };
+    var id = feature.id, ok = matches(id), cls = classOf(id);
+    var style = ok
+      ? { fillColor: cls ? cls.color : "#cccccc", fillOpacity: 0.8, color: "#4a4a4a", weight: 0.9, opacity: 1 }
+      : { fillColor: "#f3f3f3", fillOpacity: 0.45, color: "#b5b5b5", weight: 0.6, opacity: 1 };
+    if (app.listIds.has(id)) { style.color = "#0b3d91"; style.weight = 3.2; }
+    if (app.selected === id) { style.color = "#000000"; style.weight = 3.6; }
+    return style;
+  }
+  function tooltipFor(layer) {
+    if (!app.attrs) return "";
+    var id = layer.feature.id, row = app.attrs.communes[id], cls = classOf(id);
+    if (!row) return "";
+    var html = "<b>" + NTM.esc(row.name) + "</b>";
+    if (row.former_districts.length) html += "<br><small>" + NTM.esc(T.formerly) + ": " + NTM.esc(row.former_districts.join(", ")) + "</small>";
+    html += "<br>" + NTM.esc(T["theme_" + state.theme]) + ": <b>" + NTM.esc(cls ? cls.label : T.no_data) + "</b>";
+    if (state.theme === "unmet" && row.unmet !== null) html += " <small>(" + NTM.esc(T.unknown_criteria) + ": " + row.unknown + ")</small>";
+    if (state.theme === "ntm" && row.ntm_derived) html += ' <span class="tag derived">' + NTM.esc(T.derived) + "</span>";
+    if (state.theme === "coverage" || state.theme === "recency") {
+      html += "<br><small>" + row.activities + " " + NTM.esc(T.activities_count);
+      if (row.days_since !== null) html += " · " + row.days_since + " " + NTM.esc(T.days_since);
+      html += "</small>";
+    }
+    if (app.listIds.has(id)) html += "<br><small>★ " + NTM.esc(T.in_list) + "</small>";
+    return html;
+  }
+  function bindFeature(feature, layer) {
+    layer.bindTooltip(tooltipFor, { sticky: true, className: "commune-tip" });
+    layer.on("mouseover", function () { layer.setStyle({ weight: Math.max(2.5, styleFor(feature).weight) }); });
+    layer.on("mouseout", function () { layer.setStyle(styleFor(feature)); });
+    layer.on("click", function () {
+      if (NTM.lists && NTM.lists.selectMode()) NTM.lists.toggle(feature.id);
+      else app.select(feature.id, false);
+    });
+  }
+
+  /* ---- restyle + legend ---------------------------------------------------------------- */
+  app.restyle = function () {
+    if (!app.attrs || !app.layer) return;
+    app.layer.setStyle(styleFor);
+    renderLegend();
+    var n = app.matchingIds().length, total = Object.keys(app.attrs.communes).length;
+    $("match-count").textContent = NTM.number(n) + " " + T.of + " " + NTM.number(total) + " " + T.matching;
+    $("map-empty").hidden = n > 0;
+    window.ntmRenderCount += 1;
+  };
+
+  function swatch(color) {
+    if (color.indexOf("url(") === 0) return '<span class="swatch hatch"></span>';
+    return '<span class="swatch" style="background:' + NTM.esc(color) + '"></span>';
+  }
+  function legendTitle() {
+    var title = T["theme_" + state.theme];
+    if (state.theme === "criterion") {
+      var c = app.config.criteria.find(function (x) { return String(x.id) === state.criterion; });
+      title += ": " + (c ? c.number + ". " + (NTM.lang === "en" && c.name_en ? c.name_en : c.name_vi) : "—");
+    }
+    if (state.theme === "coverage" || state.theme === "recency") {
+      title += " (" + NTM.date(app.attrs.period.from) + "–" + NTM.date(app.attrs.period.to) + ")";
+    }
+    return title;
+  }
+  function renderLegend() {
+    var theme = themeOf(), counts = {}, ids = app.matchingIds();
+    ids.forEach(function (id) { var k = theme.assign[id]; counts[k] = (counts[k] || 0) + 1; });
+    var html = "<h3>" + NTM.esc(legendTitle()) + "</h3><ul>";
+    theme.classes.forEach(function (c) {
+      var n = counts[c.key] || 0;
+      var extra = c.derived ? ' <span class="tag derived">' + c.derived + " " + NTM.esc(T.derived) + "</span>" : "";
+      html += '<li class="' + (n ? "" : "empty") + '" data-key="' + NTM.esc(c.key) + '">' + swatch(c.color) +
+        "<span>" + NTM.esc(c.label) + extra + '</span><span class="count">' + NTM.number(n) + "</span></li>";
+    });
+    html += "</ul>";
+    if (app.listIds.size) html += '<ul><li><span class="swatch priority"></span><span>' + NTM.esc(T.in_list) + '</span><span class="count">' + app.listIds.size + "</span></li></ul>";
+    if (state.theme === "difficulty" || state.theme === "ntm") html += '<p class="note">' + NTM.esc(T.derived_long) + "</p>";
+    $("legend").innerHTML = html;
+    renderActivityLegend();
+  }
+  function renderActivityLegend() {
+    var box = $("activity-legend");
+    var types = app.config.activity_types.filter(function (t) { return app.activityCount[t.code]; });
+    box.hidden = state.act !== "1" || !types.length;
+    if (box.hidden) return;
+    var total = types.reduce(function (n, t) { return n + app.activityCount[t.code]; }, 0);
+    box.querySelector("summary").textContent = T.activities + " (" + NTM.number(total) + ")";
+    box.querySelector("div").innerHTML = "<ul>" + types.map(function (t) {
+      return '<li><span class="swatch dot" style="background:' + NTM.esc(t.colour) + '"></span><span>' +
+        NTM.esc(NTM.lang === "en" ? t.name_en : t.name_vi) + '</span><span class="count">' + NTM.number(app.activityCount[t.code]) + "</span></li>";
+    }).join("") + "</ul>";
+  }
+
+  /* ---- data ---------------------------------------------------------------------------- */
+  app.loadAttributes = function () {
+    var mine = ++seq.attrs;
+    busy(true);
+    return NTM.request("/api/map/attributes" + apiParams()).then(function (attrs) {
+      if (mine !== seq.attrs) return;
+      app.attrs = attrs;
+      fillAttributeFilters();
+      if (!$("period-from").value) $("period-from").value = attrs.period.from;
+      if (!$("period-to").value) $("period-to").value = attrs.period.to;
+      busy(false);
+      app.restyle();
+    });
+  };
+
+  function loadActivities() {
+    var mine = ++seq.acts;
+    clusters.clearLayers(); shapes.clearLayers();
+    if (heat) { map.removeLayer(heat); heat = null; }
+    app.activityCount = {};
+    if (state.act !== "1") { if (app.attrs) renderLegend(); return Promise.resolve(); }
+    return NTM.request("/api/map/activities" + apiParams()).then(function (data) {
+      if (mine !== seq.acts) return;
+      var colours = {}, points = [], markers = [];
+      app.config.activity_types.forEach(function (t) { colours[t.code] = t.colour; });
+      data.features.forEach(function (f) {
+        var colour = colours[f.properties.t] || "#555555";
+        app.activityCount[f.properties.t] = (app.activityCount[f.properties.t] || 0) + 1;
+        if (f.geometry.type === "Point") {
+          var ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
+          points.push(ll);
+          var m = L.circleMarker(ll, { renderer: activityRenderer, radius: 6, color: "#ffffff", weight: 1.5, fillColor: colour, fillOpacity: 0.95 });
+          m.featureId = f.id;
+          m.on("click", activityPopup);
+          markers.push(m);
+        } else {
+          var g = L.geoJSON(f, { renderer: activityRenderer, style: { color: colour, weight: 4, opacity: 0.9, fillColor: colour, fillOpacity: 0.35 } });
+          g.eachLayer(function (l) { l.featureId = f.id; l.on("click", activityPopup); });
+          shapes.addLayer(g);
+        }
+      });
+      clusters.addLayers(markers);
+      if (!map.hasLayer(clusters)) { clusters.addTo(map); shapes.addTo(map); }
+      if (state.heat === "1" && L.heatLayer) heat = L.heatLayer(points, { radius: 20, blur: 16, maxZoom: 12 }).addTo(map);
+      if (app.attrs) renderLegend();
+    });
+  }
+  app.loadActivities = loadActivities;
+
+  function activityPopup(e) {
+    var target = e.target;
+    NTM.request("/api/map/activities/" + target.featureId).then(function (a) {
+      var rows = [
+        [T.activity_type, NTM.lang === "en" ? a.type_en : a.type_vi], [T.period, NTM.date(a.date)],
+        [T.organiser, a.organiser || T.no_data], ["", a.communes.join(", ")],
+      ];
+      if (a.quantity !== null) rows.push(["", NTM.number(a.quantity, 1) + " " + (a.quantity_unit || "")]);
+      if (a.participants !== null) rows.push(["", NTM.number(a.participants) + " " + T.participants]);
+      var html = '<dl class="activity-popup">' + rows.map(function (r) {
+        return "<dt>" + NTM.esc(r[0]) + "</dt><dd>" + NTM.esc(r[1]) + "</dd>";
+      }).join("") + "</dl>";
+      if (a.description) html += "<p>" + NTM.esc(a.description) + "</p>";
+      if (a.is_demo) html += '<span class="tag demo">' + NTM.esc(T.demo) + "</span>";
+      L.popup().setLatLng(e.latlng).setContent(html).openOn(map);
+    }, showError);
+  }
+
+  /* ---- labels ---------------------------------------------------------------------------- */
+  function updateLabels() {
+    labelLayer.clearLayers();
+    if (state.labels !== "1" || map.getZoom() < 10 || !app.attrs) return;
+    var bounds = map.getBounds().pad(0.2), placed = [];
+    /* Largest communes first; a name that would overlap one already placed is left out. */
+    var ids = Object.keys(labelPoints).filter(function (id) { return app.attrs.communes[id] && bounds.contains(labelPoints[id]); });
+    ids.sort(function (a, b) { return (app.attrs.communes[b].area_km2 || 0) - (app.attrs.communes[a].area_km2 || 0); });
+    ids.forEach(function (id) {
+      var name = app.attrs.communes[id].name.replace(/^Xã /, "");
+      var p = map.latLngToLayerPoint(labelPoints[id]), half = name.length * 3.4 + 4;
+      var box = [p.x - half, p.y - 9, p.x + half, p.y + 9];
+      if (placed.some(function (o) { return box[0] < o[2] && box[2] > o[0] && box[1] < o[3] && box[3] > o[1]; })) return;
+      placed.push(box);
+      L.marker(labelPoints[id], { interactive: false, keyboard: false, icon: L.divIcon({ className: "commune-label", html: "<span>" + NTM.esc(name) + "</span>", iconSize: [0, 0] }) }).addTo(labelLayer);
+    });
+  }
+
+  /* ---- base maps ------------------------------------------------------------------------- */
+  function useBasemap(key) {
+    if (baseLayer) { map.removeLayer(baseLayer); baseLayer = null; }
+    var choice = app.config.basemaps.find(function (b) { return b.key === key; });
+    if (choice && choice.url) baseLayer = L.tileLayer(choice.url, { attribution: choice.attribution, maxZoom: 18 }).addTo(map);
+    if (baseLayer) baseLayer.bringToBack();
+  }
+
+  /* ---- selection ----------------------------------------------------------------------- */
+  app.select = function (id, zoomTo) {
+    var previous = app.selected;
+    app.selected = id;
+    state.c = id ? String(id) : "";
+    [previous, id].forEach(function (x) { if (x && app.byId[x]) app.byId[x].setStyle(styleFor(app.byId[x].feature)); });
+    if (id && zoomTo && app.byId[id]) map.fitBounds(app.byId[id].getBounds(), { maxZoom: 12, padding: [40, 40] });
+    app.saveState();
+    if (id) NTM.panel.show(id);
+  };
+
+  /* ---- controls -------------------------------------------------------------------------- */
+  function fillSelect(select, entries, value, allLabel) {
+    select.innerHTML = "";
+    if (allLabel !== null) NTM.option(select, "", allLabel || T.all);
+    entries.forEach(function (e) { NTM.option(select, e[0], e[1]); });
+    select.value = value || "";
+    if (select.value !== (value || "")) select.value = "";
+  }
+  function fillStaticFilters() {
+    var cfg = app.config;
+    fillSelect($("criteria-set"), cfg.criteria_sets.map(function (s) { return [String(s.id), s.name]; }), state.set || String(cfg.default_criteria_set || ""), null);
+    fillCriteria();
+    fillSelect($("f-cstatus"), ["unmet", "met", "no_data"].map(function (k) { return [k, T[k]]; }), state.cstat);
+    fillSelect($("f-dept"), [["none", T.sponsor_none]].concat(cfg.departments.map(function (d) { return [String(d.id), d.name]; })), state.dept);
+    fillSelect($("f-type"), cfg.activity_types.map(function (t) { return [t.code, NTM.lang === "en" ? t.name_en : t.name_vi]; }), state.types);
+    fillSelect($("f-org"), cfg.organisers.map(function (o) { return [String(o.id), o.name]; }), state.org);
+    fillSelect($("basemap"), cfg.basemaps.map(function (b) { return [b.key, T["basemap_" + b.key]]; }), state.base, null);
+    $("theme").value = state.theme;
+    $("show-activities").checked = state.act === "1";
+    $("show-heat").checked = state.heat === "1";
+    $("show-labels").checked = state.labels === "1";
+    if (state.from) $("period-from").value = state.from;
+    if (state.to) $("period-to").value = state.to;
+  }
+  function fillCriteria() {
+    var set = $("criteria-set").value;
+    var items = app.config.criteria.filter(function (c) { return String(c.set) === set; });
+    fillSelect($("criterion"), items.map(function (c) {
+      return [String(c.id), c.number + ". " + (NTM.lang === "en" && c.name_en ? c.name_en : c.name_vi)];
+    }), state.criterion, "—");
+    state.criterion = $("criterion").value;
+  }
+  function fillAttributeFilters() {
+    var a = app.attrs;
+    fillSelect($("f-difficulty"), a.themes.difficulty.classes.map(function (c) { return [c.key, c.label]; }), state.diff);
+    fillSelect($("f-ntm"), a.themes.ntm.classes.map(function (c) { return [c.key, c.label]; }), state.ntm);
+    fillSelect($("f-district"), a.districts.map(function (d) { return [d, d]; }), state.dist);
+  }
+
+  function bindControls() {
+    var clientSide = { "f-difficulty": "diff", "f-cstatus": "cstat", "f-ntm": "ntm", "f-dept": "dept", "f-district": "dist", theme: "theme" };
+    Object.keys(clientSide).forEach(function (id) {
+      $(id).addEventListener("change", function () {
+        state[clientSide[id]] = this.value;
+        if (id === "theme" && this.value === "criterion" && !state.criterion) $("criterion").focus();
+        app.restyle(); app.saveState();
+      });
+    });
+    var serverSide = { "criteria-set": "set", criterion: "criterion", "period-from": "from", "period-to": "to", "f-type": "types", "f-org": "org" };
+    Object.keys(serverSide).forEach(function (id) {
+      $(id).addEventListener("change", function () {
+        state[serverSide[id]] = this.value;
+        if (id === "criteria-set") { state.criterion = ""; fillCriteria(); }
+        if (id === "criterion" && this.value && state.theme !== "criterion") { state.theme = "criterion"; $("theme").value = "criterion"; }
+        app.saveState();
+        var jobs = [app.loadAttributes()];
+        if (["from", "to", "types", "org"].indexOf(serverSide[id]) >= 0) jobs.push(loadActivities());
+        Promise.all(jobs).catch(showError);
+        if (app.selected && id === "criteria-set") NTM.panel.show(app.selected);
+      });
+    });
+    $("show-activities").addEventListener("change", function () { state.act = this.checked ? "1" : "0"; app.saveState(); loadActivities().catch(showError); });
+    $("show-heat").addEventListener("change", function () { state.heat = this.checked ? "1" : ""; app.saveState(); loadActivities().catch(showError); });
+    $("show-labels").addEventListener("change", function () { state.labels = this.checked ? "1" : "0"; app.saveState(); updateLabels(); });
+    $("basemap").addEventListener("change", function () { state.base = this.value; app.saveState(); useBasemap(this.value); });
+    $("reset-filters").addEventListener("click", function () {
+      ["diff", "cstat", "ntm", "dept", "dist"].forEach(function (k) { state[k] = ""; });
+      ["f-difficulty", "f-cstatus", "f-ntm", "f-dept", "f-district"].forEach(function (id) { $(id).value = ""; });
+      app.restyle(); app.saveState();
+    });
+    map.on("moveend", function () {
+      app.saveState();
+      updateLabels();
+      useLevel(levelForZoom(map.getZoom())).then(function () { if (app.attrs) app.restyle(); }).catch(showError);
+    });
+    document.querySelectorAll(".lang a").forEach(function (a) {
+      a.addEventListener("click", function (e) {
+        e.preventDefault();
+        state.lang = a.dataset.lang;
+        app.saveState();
+        window.location.reload();
+      });
+    });
+  }
+
+  /* ---- start ----------------------------------------------------------------------------- */
+  function start() {
+    NTM.request("/api/map/config").then(function (cfg) {
+      app.config = cfg;
+      fillStaticFilters();
+      state.set = state.set || "";
+      bindControls();
+      useBasemap(state.base);
+      return Promise.all([
+        useLevel(levelForZoom(map.getZoom())),
+        app.loadAttributes(),
+        NTM.request("/api/map/outline").then(function (data) {
+          outlineLayer = L.geoJSON(data, { interactive: false, style: { color: "#1b3a1b", weight: 2.6, fill: false } }).addTo(map);
+        }),
+        NTM.request("/api/map/labels").then(function (points) { labelPoints = points; }),
+      ]);
+    }).then(function () {
+      app.restyle();
+      updateLabels();
+      $("map-loading").hidden = true;
+      window.ntmReady = true;
+      document.dispatchEvent(new Event("ntm:ready"));
+      NTM.search.init(app);
+      var later = [loadActivities().then(function () { window.ntmActivitiesReady = true; }), NTM.lists.init(app)];
+      if (state.c) app.select(Number(state.c), !state.view);
+      return Promise.all(later);
+    }).catch(function (err) {
+      $("map-loading").hidden = true;
+      showError(err);
+    });
+  }
+  start();
+})();
