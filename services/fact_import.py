@@ -147,7 +147,8 @@ def _filled(cell) -> bool:
 
 def _excel_grid(data: bytes, name: str) -> list[list]:
     try:
-        unpacked = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(i.file_size for i in archive.infolist())
     except zipfile.BadZipFile as exc:
         raise ImportValidationError(f"{name}: tệp không phải Excel .xlsx hợp lệ.") from exc
     if unpacked > MAX_UNPACKED_BYTES:

@@ -331,7 +331,7 @@ HANDLERS = {
 
 
 def successors_first(rows: list[Row]) -> list[Row]:
-    """Department rows ordered so that a successor named in the file is written before its heirs."""
+    """Department rows ordered so that a successor named in the file is written first."""
     by_code = {norm(r.text("code") or ""): r for r in rows}
     ordered: list[Row] = []
     placed: set[int] = set()
@@ -339,9 +339,9 @@ def successors_first(rows: list[Row]) -> list[Row]:
     def place(row: Row, seen: frozenset) -> None:
         if row.number in placed or row.number in seen:
             return
-        heir = by_code.get(norm(row.text("successor_code") or ""))
-        if heir is not None and heir is not row:
-            place(heir, seen | {row.number})
+        successor = by_code.get(norm(row.text("successor_code") or ""))
+        if successor is not None and successor is not row:
+            place(successor, seen | {row.number})
         placed.add(row.number)
         ordered.append(row)
 
