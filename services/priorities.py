@@ -23,6 +23,7 @@ from geo.models import AdminUnit, AuditEvent, PriorityList, PriorityListEvent, P
 
 # the read side, re-exported so callers need one module
 from services.priority_queries import (  # noqa: F401
+    MAX_INTEGER,
     Comparison,
     HistoryEntry,
     ItemView,
@@ -102,8 +103,13 @@ def _check_period(period_from: dt.date | None, period_to: dt.date | None) -> Non
         )
 
 
+def _is_integer(value) -> bool:
+    """A JSON whole number a database integer column can hold (``True`` is not one)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_INTEGER
+
+
 def _check_version(version) -> int:
-    if isinstance(version, bool) or not isinstance(version, int):
+    if not _is_integer(version):
         raise PriorityValidationError(
             "Thiếu “version” (số phiên bản của danh sách) hoặc không phải số nguyên; "
             "hãy tải lại danh sách rồi thử lại."
@@ -249,7 +255,7 @@ def _validity_text(plist: PriorityList) -> str:
 def _unit_ids(unit_ids) -> list[int]:
     if not isinstance(unit_ids, list | tuple) or not unit_ids:
         raise PriorityValidationError("Trường “unit_ids” phải là danh sách mã số xã, không rỗng.")
-    bad = [u for u in unit_ids if isinstance(u, bool) or not isinstance(u, int)]
+    bad = [u for u in unit_ids if not _is_integer(u)]
     if bad:
         raise PriorityValidationError(
             "Trường “unit_ids” chỉ được chứa mã số xã (số nguyên).",

@@ -14,6 +14,9 @@ from sqlalchemy.orm import Session
 from geo.errors import NotFoundError
 from geo.models import AdminUnit, PriorityList, PriorityListEvent, PriorityListItem, UnitGeometry
 
+#: largest id or version a database integer column holds (beyond it SQLite's driver overflows)
+MAX_INTEGER = 2**31 - 1
+
 
 @dataclass(frozen=True)
 class ListSummary:
@@ -67,7 +70,7 @@ class Comparison:
 
 def get_list(session: Session, list_id: int) -> PriorityList:
     """The list ``list_id``; ``NotFoundError`` when it does not exist or was deleted."""
-    plist = session.get(PriorityList, list_id)
+    plist = session.get(PriorityList, list_id) if 0 < list_id <= MAX_INTEGER else None
     if plist is None or plist.deleted_at is not None:
         raise NotFoundError(f"Không tìm thấy danh sách ưu tiên số {list_id} (có thể đã bị xoá).")
     return plist

@@ -318,3 +318,16 @@ def test_csv_export_downloads_utf8_with_bom(client, units):
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert tuple(rows[0]) == ITEM_HEADERS
     assert rows[1][1:4] == ["19363", "Xã Vĩnh Linh", "Xã"] and rows[1][7] == HOSTILE
+
+
+def test_numbers_beyond_a_database_integer_are_refused_not_crashed(client):
+    huge = 10**20
+    assert client.get(f"/api/priority-lists/{huge}").status_code == 404
+    plist = create(client)
+    items = client.post(
+        f"/api/priority-lists/{plist['id']}/items", json={"unit_ids": [huge], "version": 1}
+    )
+    assert items.status_code == 422 and str(huge) in items.get_json()["details"][0]
+    patch = client.patch(f"/api/priority-lists/{plist['id']}", json={"name": "B", "version": huge})
+    assert patch.status_code == 422 and "version" in patch.get_json()["error"]
+    assert client.delete(f"/api/priority-lists/{plist['id']}?version={huge}").status_code == 422
