@@ -55,7 +55,8 @@ class Row:
     def text(self, key: str, required: bool = False) -> str | None:
         value = self.raw(key)
         if value is None:
-            return self._missing(key, required)
+            self._missing(key, required)
+            return None
         if isinstance(value, bool):
             return "có" if value else "không"
         if isinstance(value, float) and value.is_integer():
@@ -67,7 +68,8 @@ class Row:
     def date(self, key: str, required: bool = False) -> dt.date | None:
         value = self.raw(key)
         if value is None:
-            return self._missing(key, required)
+            self._missing(key, required)
+            return None
         try:
             return parse_date(value)
         except ValueError:
@@ -79,7 +81,8 @@ class Row:
     def integer(self, key: str, required: bool = False) -> int | None:
         value = self.raw(key)
         if value is None:
-            return self._missing(key, required)
+            self._missing(key, required)
+            return None
         if isinstance(value, float) and value.is_integer():
             return int(value)
         if isinstance(value, int) and not isinstance(value, bool):

@@ -293,6 +293,7 @@ def ntm_level_history(session: Session, unit_id: int) -> list[NtmLevel]:
 
 
 def _check_flag_value(flag: str, value: str | None) -> None:
+    allowed: tuple[str, ...]
     if flag in BOOLEAN_FLAGS:
         allowed, words = ("true", "false"), "có, không hoặc chưa rõ"
     elif flag == "commune_group":
@@ -314,7 +315,7 @@ def record_classification(
     by: str,
     legal_basis: str | None = None,
     source: str | None = None,
-    confidence: str = "verified",
+    confidence: str | None = "verified",
     rule: str | None = None,
 ) -> Classification:
     """Add a classification; rows of the same flag within its period are superseded.
