@@ -227,6 +227,9 @@ def find_overlaps(
     a, b = shapely.STRtree(metric).query(metric, predicate="intersects")
     keep = a < b
     a, b = a[keep], b[keep]
+    # most neighbours only touch: a relate test is ~3× cheaper than computing every intersection
+    interiors_meet = shapely.relate_pattern(metric[a], metric[b], "T********")
+    a, b = a[interiors_meet], b[interiors_meet]
     shared = shapely.intersection(metric[a], metric[b])
     area = shapely.area(shared)
     big = area >= min_area_m2
@@ -238,9 +241,22 @@ def find_overlaps(
     return overlaps, int(((area > 0) & ~big).sum())
 
 
-def find_gaps(metric: np.ndarray, min_area_m2: float = SLIVER_M2) -> tuple[list[Gap], int]:
-    """Holes in the union of the communes (land between them that nobody holds)."""
-    union = shapely.union_all(metric)
+def find_gaps(
+    metric: np.ndarray, min_area_m2: float = SLIVER_M2, overlapping: bool = True
+) -> tuple[list[Gap], int]:
+    """Holes in the union of the communes (land between them that nobody holds).
+
+    Without overlaps the faster coverage union is tried first; it refuses (GEOSException)
+    when shared edges are not noded alike, and the general union takes over.
+    """
+    union = None
+    if not overlapping:
+        try:
+            union = shapely.coverage_union_all(metric)
+        except shapely.errors.GEOSException:
+            union = None
+    if union is None:
+        union = shapely.union_all(metric)
     holes = np.array(
         [shapely.Polygon(ring) for part in shapely.get_parts(union) for ring in part.interiors]
     )
@@ -278,6 +294,7 @@ def check_boundaries(
     if len(metric) > 1:
         codes = [str(c) for c in frame["code"][usable]]
         report.overlaps, overlap_slivers = find_overlaps(metric, codes, sliver_m2)
-        report.gaps, gap_slivers = find_gaps(metric, sliver_m2)
+        overlapping = bool(report.overlaps) or overlap_slivers > 0
+        report.gaps, gap_slivers = find_gaps(metric, sliver_m2, overlapping)
         report.slivers_ignored = overlap_slivers + gap_slivers
     return result, report

@@ -1,0 +1,311 @@
+"""Import time of commune boundaries, against plain writes of the same rows, in the same run.
+
+Data: the 78 real communes of Quảng Trị (GeoJSON, 175k vertices) and a synthetic set of
+10,000 Voronoi communes (STACK-NOTES §6 recipe, placed over the province in UTM 48N,
+written to a GeoPackage in EPSG:4326, unique codes). Each is imported with
+``services.boundary_import.import_boundaries`` (read, CRS, checks, write, commit) on
+SpatiaLite and PostGIS, phase by phase. Baselines on the same data, same run:
+
+- ``plain insert``: the same UnitGeometry rows (and AdminUnits for the synthetic set)
+  inserted with the same bulk statements, no reading, no CRS, no checks;
+- ``to_postgis`` (PostGIS) / ``GPKG write`` (no database): what a GIS tool's raw write costs.
+
+The bench makes its own databases and drops them: a SpatiaLite file in a temporary
+directory, and a database created next to ``ntm_bench`` on PostGIS.
+
+    .venv/bin/python bench/bench_boundary_import.py [--communes 10000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import shapely
+import sqlalchemy as sa
+from geoalchemy2.shape import from_shape
+from sqlalchemy.orm import Session
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from geo import schema  # noqa: E402
+from geo.db import make_engine  # noqa: E402
+from geo.measure import area_km2, to_multipolygons  # noqa: E402
+from geo.models import METRIC_SRID, AdminUnit, UnitGeometry  # noqa: E402
+from services import reference_data  # noqa: E402
+from services.boundary_import import import_boundaries  # noqa: E402
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/ntm_bench"
+BENCH_DB = "ntm_bench_h1_boundaries"
+DAY = dt.date(2025, 7, 1)
+REAL = "boundaries-raw/vnprovdb-2025-wards/quang_tri_communes_2025.geojson"
+
+
+def synthetic_communes(n: int, seed: int = 42) -> gpd.GeoDataFrame:
+    """``n`` Voronoi communes over a 100 × 100 km square of the province (STACK-NOTES §6)."""
+    rng = np.random.default_rng(seed)
+    x0, y0, side = 640_000.0, 1_820_000.0, 100_000.0  # UTM 48N, lon ~106.3–107.3, lat ~16.5–17.4
+    square = shapely.box(x0, y0, x0 + side, y0 + side)
+    points = shapely.MultiPoint(rng.uniform((x0, y0), (x0 + side, y0 + side), (n, 2)))
+    cells = shapely.get_parts(shapely.voronoi_polygons(points, extend_to=square))
+    cells = shapely.segmentize(shapely.intersection(cells, square), max_segment_length=100)
+
+    def wiggle(xy: np.ndarray) -> np.ndarray:
+        dx = 25 * np.sin(xy[:, 1] / 700.0)
+        dy = 25 * np.cos(xy[:, 0] / 900.0)
+        return xy + np.column_stack([dx, dy])
+
+    cells = shapely.set_precision(shapely.transform(cells, wiggle), 0.01)
+    frame = gpd.GeoDataFrame(
+        {
+            "ma_xa": [f"B{i:05d}" for i in range(1, len(cells) + 1)],
+            "ten_xa": [f"Xã Thử Nghiệm {i:05d}" for i in range(1, len(cells) + 1)],
+        },
+        geometry=cells,
+        crs=METRIC_SRID,
+    )
+    return frame.to_crs(4326)
+
+
+def seeded_sessions(data_dir: Path, postgis_base: str | None, tmp: Path):
+    """``{backend: engine}`` for fresh databases loaded with the reference units and boundaries."""
+    engines = {"spatialite": make_engine(f"sqlite:///{tmp / 'bench.sqlite'}")}
+    if postgis_base:
+        admin = sa.create_engine(postgis_base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {BENCH_DB}"))
+            conn.execute(sa.text(f"CREATE DATABASE {BENCH_DB}"))
+        admin.dispose()
+        engines["postgis"] = make_engine(postgis_base.rsplit("/", 1)[0] + f"/{BENCH_DB}")
+    for engine in engines.values():
+        schema.upgrade(engine)
+        with Session(engine) as session:
+            reference_data.load_all(session, data_dir)
+            session.commit()
+    return engines
+
+
+def drop_databases(engines: dict, postgis_base: str | None) -> None:
+    for engine in engines.values():
+        engine.dispose()
+    if postgis_base:
+        admin = sa.create_engine(postgis_base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {BENCH_DB}"))
+        admin.dispose()
+
+
+def timed_import(engine, path: Path, **kwargs) -> dict[str, float]:
+    """One committed import; seconds per phase and in total."""
+    marks = [("start", time.perf_counter())]
+
+    def progress(label: str, n: int) -> None:
+        if label in ("read", "crs", "checks"):
+            marks.append((label, time.perf_counter()))
+
+    with Session(engine) as session:
+        import_boundaries(
+            session, path, DAY, source="bench", progress=progress, loaded_by="bench", **kwargs
+        )
+        session.commit()
+    marks.append(("write", time.perf_counter()))
+    phases = {label: t - marks[i][1] for i, (label, t) in enumerate(marks[1:])}
+    phases["total"] = marks[-1][1] - marks[0][1]
+    return phases
+
+
+def plain_insert(engine, frame: gpd.GeoDataFrame, with_units: bool) -> float:
+    """The same rows written with the same bulk statements, without reading or checking."""
+    start = time.perf_counter()
+    geoms = to_multipolygons(frame.geometry)
+    areas = area_km2(geoms)
+    with Session(engine) as session:
+        if with_units:
+            rows = [
+                dict(
+                    code=f"P{c}", name=n, level="commune", kind="xa", valid_from=DAY, source="bench"
+                )
+                for c, n in zip(frame["code"], frame["name"], strict=True)
+            ]
+            unit_ids: list[int] = []
+            for i in range(0, len(rows), 500):
+                result = session.execute(
+                    sa.insert(AdminUnit).returning(AdminUnit.id, sort_by_parameter_order=True),
+                    rows[i : i + 500],
+                )
+                unit_ids += list(result.scalars())
+        else:
+            by_code = dict(
+                session.execute(
+                    sa.select(AdminUnit.code, AdminUnit.id).where(
+                        AdminUnit.level == "commune", AdminUnit.valid_from == DAY
+                    )
+                ).all()
+            )
+            unit_ids = [by_code[c] for c in frame["code"]]
+        rows = [
+            dict(unit_id=u, geom=from_shape(g, srid=4326), area_km2=float(a), source="bench")
+            for u, g, a in zip(unit_ids, geoms.values, areas, strict=True)
+        ]
+        for i in range(0, len(rows), 500):
+            session.execute(sa.insert(UnitGeometry), rows[i : i + 500])
+        session.commit()
+    return time.perf_counter() - start
+
+
+def to_postgis_time(engine, frame: gpd.GeoDataFrame) -> float:
+    start = time.perf_counter()
+    frame.to_postgis("bench_plain_boundaries", engine, if_exists="replace", index=False)
+    return time.perf_counter() - start
+
+
+def gpkg_time(frame: gpd.GeoDataFrame, tmp: Path) -> float:
+    start = time.perf_counter()
+    pyogrio.write_dataframe(frame, tmp / "plain.gpkg", driver="GPKG")
+    return time.perf_counter() - start
+
+
+def versions(engines: dict) -> list[str]:
+    lines = [
+        f"{platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        f"GEOS {shapely.geos_version_string}, GDAL {pyogrio.__gdal_version_string__}, "
+        f"geopandas {gpd.__version__}, SQLAlchemy {sa.__version__}",
+    ]
+    with engines["spatialite"].connect() as conn:
+        sqlite, spatialite = conn.execute(
+            sa.text("SELECT sqlite_version(), spatialite_version()")
+        ).one()
+        lines.append(f"SQLite {sqlite}, SpatiaLite {spatialite}")
+    if "postgis" in engines:
+        with engines["postgis"].connect() as conn:
+            pg = conn.scalar(sa.text("SHOW server_version"))
+            postgis = conn.scalar(sa.text("SELECT postgis_lib_version()"))
+            lines.append(f"PostgreSQL {pg}, PostGIS {postgis}")
+    return lines
+
+
+def median(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--communes", type=int, default=10_000, help="size of the synthetic set")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of the 78-commune import")
+    parser.add_argument(
+        "--postgis-url", default=os.environ.get("NTM_BENCH_POSTGIS_URL", DEFAULT_URL)
+    )
+    parser.add_argument("--no-postgis", action="store_true")
+    parser.add_argument("--data-dir", default=os.environ.get("NTM_DATA_DIR", "../shared/data"))
+    args = parser.parse_args()
+    data_dir = Path(args.data_dir)
+    postgis = None if args.no_postgis else args.postgis_url
+
+    with tempfile.TemporaryDirectory(prefix="ntm-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        start = time.perf_counter()
+        synthetic = synthetic_communes(args.communes)
+        make_s = time.perf_counter() - start
+        synthetic_path = tmp / "synthetic.gpkg"
+        pyogrio.write_dataframe(synthetic, synthetic_path, driver="GPKG")
+        real = (
+            gpd.read_file(data_dir / REAL).drop(columns="name").rename(columns={"fullName": "name"})
+        )
+        plain_synth = synthetic.rename(columns={"ma_xa": "code", "ten_xa": "name"})
+        vertices = int(shapely.get_num_coordinates(synthetic.geometry.values).sum())
+        print(f"synthetic set: {len(synthetic)} cells, {vertices} vertices, made in {make_s:.2f} s")
+
+        engines = seeded_sessions(data_dir, postgis, tmp)
+        rows = []
+        try:
+            for backend, engine in engines.items():
+                runs = [timed_import(engine, data_dir / REAL) for _ in range(args.repeat)]
+                plain = [plain_insert(engine, real, with_units=False) for _ in range(args.repeat)]
+                rows.append((backend, "78 real", "import (all phases)", runs, plain))
+                first = timed_import(engine, synthetic_path, create_missing=True)
+                again = timed_import(engine, synthetic_path)
+                plain = [plain_insert(engine, plain_synth, with_units=True)]
+                rows.append(
+                    (
+                        backend,
+                        f"{len(synthetic)} synthetic",
+                        "first import (creates units)",
+                        [first],
+                        plain,
+                    )
+                )
+                rows.append(
+                    (
+                        backend,
+                        f"{len(synthetic)} synthetic",
+                        "re-import (new versions)",
+                        [again],
+                        None,
+                    )
+                )
+                if backend == "postgis":
+                    rows.append(
+                        (backend, "78 real", "to_postgis", None, [to_postgis_time(engine, real)])
+                    )
+                    rows.append(
+                        (
+                            backend,
+                            f"{len(synthetic)} synthetic",
+                            "to_postgis",
+                            None,
+                            [to_postgis_time(engine, synthetic)],
+                        )
+                    )
+            rows.append(("(file)", "78 real", "GPKG write", None, [gpkg_time(real, tmp)]))
+            rows.append(
+                (
+                    "(file)",
+                    f"{len(synthetic)} synthetic",
+                    "GPKG write",
+                    None,
+                    [gpkg_time(synthetic, tmp)],
+                )
+            )
+            facts = versions(engines)
+        finally:
+            drop_databases(engines, postgis)
+
+    print("\n".join(facts))
+    print_table(rows, args.repeat)
+
+
+def print_table(rows: list, repeat: int) -> None:
+    """Import rows with their phases and the plain insert of the same rows beside them."""
+    print()
+    print(
+        "| backend | data | what | read s | CRS s | checks s | write + commit s | total s "
+        "| plain insert s | total ÷ plain |"
+    )
+    print("|---|---|---|--:|--:|--:|--:|--:|--:|--:|")
+    for backend, data, what, runs, plain in rows:
+        if runs:
+            phases = [
+                median([r[k] for r in runs]) for k in ("read", "crs", "checks", "write", "total")
+            ]
+            total = statistics.median(r["total"] for r in runs)
+        else:
+            phases, total = ["–"] * 4 + [median(plain)], None
+            plain = None
+        base = median(plain) if plain else "–"
+        ratio = f"{total / statistics.median(plain):.1f}×" if plain and total else "–"
+        print(f"| {backend} | {data} | {what} | " + " | ".join(phases) + f" | {base} | {ratio} |")
+    print(f"\n78-commune figures: median of {repeat} runs; synthetic figures: single runs.")
+
+
+if __name__ == "__main__":
+    main()
