@@ -48,6 +48,7 @@ def test_index_lists_names_counts_and_export_links(client, units):
     assert '<td class="num">1</td>' in row.group(0)
     assert f"/api/priority-lists/{list_id}/export.xlsx" in text
     assert f"/api/priority-lists/{list_id}/export.csv" in text
+    assert f'href="/map?list={list_id}">Xem trên bản đồ</a>' in text
 
 
 def test_add_remove_history_through_forms(client, units):

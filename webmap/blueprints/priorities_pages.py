@@ -54,6 +54,7 @@ TEXT: dict[str, dict[str, str]] = {
     "removed_vs_end": {"vi": ", không có trong danh sách này", "en": ", not in this list"},
     "nothing": {"vi": "Không có xã nào.", "en": "None."},
     "export": {"vi": "Xuất", "en": "Export"},
+    "on_map": {"vi": "Xem trên bản đồ", "en": "Show on the map"},
     "delete": {"vi": "Xoá danh sách", "en": "Delete the list"},
     "back": {"vi": "Tất cả danh sách", "en": "All lists"},
     "time_zone": {"vi": "giờ Việt Nam", "en": "Vietnam time"},
