@@ -57,14 +57,15 @@ PERMISSIONS: list[Rule] = [
     Rule("admin.*", ANY_METHOD, ADMINS),
     # POSTs that only read (a query too large for a URL)
     Rule("map_api.communes_in_shape", WRITE, READERS),
+    # unit officers: activities, their own unit's only (record check: can_edit_activity);
+    # before the import rule, as activity imports are theirs
+    Rule("*activit*", WRITE, UNIT_OFFICERS),
     # planners: priority lists, sponsorships, classifications, assessments, fact imports
     Rule("*priorit*", WRITE, PLANNERS),
     Rule("*sponsor*", WRITE, PLANNERS),
     Rule("*classification*", WRITE, PLANNERS),
     Rule("*assessment*", WRITE, PLANNERS),
     Rule("*import*", WRITE, PLANNERS),
-    # unit officers: activities (their own unit's only: checked by can_edit_activity)
-    Rule("*activit*", WRITE, UNIT_OFFICERS),
     Rule("*", READ, READERS),
     Rule("*", WRITE, ADMINS),
 ]

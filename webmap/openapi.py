@@ -15,19 +15,20 @@ from dataclasses import dataclass, field
 from flask import Flask
 
 DATE = {"type": "string", "format": "date"}
-INT = {"type": "integer", "minimum": 0}
+#: ids and counts fit a 32-bit column; larger values are outside the contract
+INT = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
 ERROR = {
     "type": "object",
     "properties": {"error": {"type": "string"}, "details": {"type": "array"}},
     "required": ["error"],
 }
-IDS = {"type": "array", "items": {"type": "integer", "minimum": 1}}
+IDS = {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
 LIST_FIELDS = {
     "name": {"type": "string", "maxLength": 200},
     "period_from": {"type": ["string", "null"], "format": "date"},
     "period_to": {"type": ["string", "null"], "format": "date"},
     "note": {"type": ["string", "null"]},
-    "version": {"type": "integer", "minimum": 1},
+    "version": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
 }
 
 
@@ -69,6 +70,63 @@ MAP_QUERY = (
 DAY = (q("date", DATE, "Ngày xem (YYYY-MM-DD)"),)
 LIST_ID = "/api/priority-lists/{list_id}"
 
+ACTIVITY_FILTER = (
+    q("from", DATE),
+    q("to", DATE),
+    q("type", {"type": "string"}),
+    q("organiser", INT),
+    q("commune", INT),
+    q("criterion", INT),
+    q("deleted", {"type": "string", "enum": ["0", "1"]}),
+)
+ACTIVITY = "/api/activities/{activity_id}"
+ACTIVITY_BODY = {
+    "type": "object",
+    "properties": {
+        "activity_date": DATE,
+        "type_code": {"type": "string"},
+        "organiser_id": INT,
+        "participants": INT,
+        "workdays": {"type": "number", "minimum": 0},
+        "quantity": {"type": "number", "minimum": 0},
+        "funds_vnd": INT,
+        "village": {"type": "string"},
+        "description": {"type": "string"},
+        "criteria_ids": IDS,
+        "geometry": {"type": "object"},
+        "version": INT,
+    },
+}
+ACTIVITY_OPERATIONS = (
+    Op("get", "/api/activities", "Danh sách hoạt động và tổng số", "activities",
+       (*ACTIVITY_FILTER, q("limit", INT)), None, (200, 400)),
+    Op("get", "/api/activities/geojson", "Hoạt động có vị trí (GeoJSON)", "activities",
+       ACTIVITY_FILTER, None, (200, 400)),
+    Op("post", "/api/activities", "Ghi một hoạt động (đơn vị của mình)", "activities", (),
+       ACTIVITY_BODY, (201, 400, 404, 409, 422)),
+    Op("get", ACTIVITY, "Một hoạt động", "activities", (), None, (200, 404)),
+    Op("put", ACTIVITY, "Sửa hoạt động (gửi kèm version)", "activities", (), ACTIVITY_BODY,
+       (200, 400, 404, 409, 422)),
+    Op("delete", ACTIVITY, "Xoá hoạt động (khôi phục được)", "activities",
+       (q("version", INT),), None, (200, 400, 404, 409)),
+    Op("post", f"{ACTIVITY}/restore", "Khôi phục hoạt động đã xoá", "activities", (), None,
+       (200, 400, 404, 409)),
+    Op("get", f"{ACTIVITY}/history", "Lịch sử sửa đổi hoạt động", "activities", (), None,
+       (200, 404)),
+    Op("post", "/api/activities/locate", "Hình vẽ hoặc toạ độ rơi vào xã nào", "activities", (),
+       {"type": "object"}, (200, 400, 422)),
+    Op("get", "/api/activities/options", "Lựa chọn cho biểu mẫu hoạt động", "activities",
+       (q("date", DATE),), None, (200, 400)),
+)  # fmt: skip
+#: not fuzzed: multipart upload (``/api/activities/upload``) is documented by hand below
+UPLOAD_OPERATIONS = (
+    Op("post", "/api/activities/upload", "Đọc tệp GPX/KML/GeoJSON/ảnh thành hình học",
+       "activities", (), None, (200, 400, 413, 422),
+       extra={"requestBody": {"content": {"multipart/form-data": {"schema": {
+           "type": "object", "properties": {"file": {"type": "string", "format": "binary"}},
+           "required": ["file"]}}}}}),
+)  # fmt: skip
+
 OPERATIONS: tuple[Op, ...] = (
     Op("get", "/api/openapi.json", "Tài liệu OpenAPI này", "meta"),
     Op("get", "/api/map/config", "Cấu hình bản đồ: lớp, vùng thu phóng, bộ lọc", "map", DAY),
@@ -81,9 +139,26 @@ OPERATIONS: tuple[Op, ...] = (
         statuses=(200, 304, 400),
         content="application/geo+json",
     ),
-    Op("get", "/api/map/outline", "Đường bao tỉnh", "map", DAY, (), (200, 304), "application/geo+json"),
+    Op(
+        "get",
+        "/api/map/outline",
+        "Đường bao tỉnh",
+        "map",
+        DAY,
+        (),
+        (200, 304),
+        "application/geo+json",
+    ),
     Op("get", "/api/map/labels", "Điểm đặt nhãn tên xã", "map", DAY, (), (200, 304)),
-    Op("get", "/api/map/attributes", "Giá trị và lớp màu của từng xã", "map", MAP_QUERY, None, (200, 400)),
+    Op(
+        "get",
+        "/api/map/attributes",
+        "Giá trị và lớp màu của từng xã",
+        "map",
+        MAP_QUERY,
+        None,
+        (200, 400),
+    ),
     Op(
         "get",
         "/api/map/activities",
@@ -94,7 +169,15 @@ OPERATIONS: tuple[Op, ...] = (
         (200, 400),
         "application/geo+json",
     ),
-    Op("get", "/api/map/activities/{activity_id}", "Chi tiết một hoạt động", "map", (), None, (200, 404)),
+    Op(
+        "get",
+        "/api/map/activities/{activity_id}",
+        "Chi tiết một hoạt động",
+        "map",
+        (),
+        None,
+        (200, 404),
+    ),
     Op(
         "get",
         "/api/map/search",
@@ -136,7 +219,15 @@ OPERATIONS: tuple[Op, ...] = (
         {"type": "object", "properties": LIST_FIELDS, "required": ["name"]},
         (201, 400, 422),
     ),
-    Op("get", LIST_ID, "Một danh sách ưu tiên và các xã trong đó", "priorities", (), None, (200, 404)),
+    Op(
+        "get",
+        LIST_ID,
+        "Một danh sách ưu tiên và các xã trong đó",
+        "priorities",
+        (),
+        None,
+        (200, 404),
+    ),
     Op(
         "patch",
         LIST_ID,
@@ -151,7 +242,7 @@ OPERATIONS: tuple[Op, ...] = (
         LIST_ID,
         "Xoá danh sách (khôi phục được)",
         "priorities",
-        (q("version", {"type": "integer", "minimum": 1}),),
+        (q("version", {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}),),
         None,
         (204, 400, 404, 409),
     ),
@@ -181,7 +272,15 @@ OPERATIONS: tuple[Op, ...] = (
         },
         (200, 400, 404, 409, 422),
     ),
-    Op("get", f"{LIST_ID}/history", "Lịch sử thêm/bỏ xã của danh sách", "priorities", (), None, (200, 404)),
+    Op(
+        "get",
+        f"{LIST_ID}/history",
+        "Lịch sử thêm/bỏ xã của danh sách",
+        "priorities",
+        (),
+        None,
+        (200, 404),
+    ),
     Op(
         "get",
         f"{LIST_ID}/compare/{{other_id}}",
@@ -201,7 +300,17 @@ OPERATIONS: tuple[Op, ...] = (
         (200, 404),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ),
-    Op("get", f"{LIST_ID}/export.csv", "Xuất danh sách ra CSV", "priorities", (), None, (200, 404), "text/csv"),
+    Op(
+        "get",
+        f"{LIST_ID}/export.csv",
+        "Xuất danh sách ra CSV",
+        "priorities",
+        (),
+        None,
+        (200, 404),
+        "text/csv",
+    ),
+    *ACTIVITY_OPERATIONS,
     Op(
         "get",
         "/api/communes/{unit_id}/history",
@@ -275,7 +384,7 @@ def _operation(op: Op) -> dict:
     return operation
 
 
-def document(operations: tuple[Op, ...] = OPERATIONS) -> dict:
+def document(operations: tuple[Op, ...] = OPERATIONS + UPLOAD_OPERATIONS) -> dict:
     """The OpenAPI document for ``operations``."""
     paths: dict[str, dict] = {}
     for op in operations:
@@ -287,7 +396,7 @@ def document(operations: tuple[Op, ...] = OPERATIONS) -> dict:
             "version": "1",
             "description": "Bản đồ Ngày thứ 7 vì nông thôn mới, tỉnh Quảng Trị. Lỗi trả về "
             "dạng {error, details} với thông báo tiếng Việt. Thay đổi dữ liệu cần đăng nhập "
-            "(cookie phiên) và tiêu đề X-CSRFToken (lấy từ <meta name=\"csrf-token\">).",
+            '(cookie phiên) và tiêu đề X-CSRFToken (lấy từ <meta name="csrf-token">).',
         },
         "paths": paths,
         "components": {
@@ -305,7 +414,9 @@ def openapi_path(rule: str) -> str:
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
 
 
-def undocumented_routes(app: Flask, operations: tuple[Op, ...] = OPERATIONS) -> list[str]:
+def undocumented_routes(
+    app: Flask, operations: tuple[Op, ...] = OPERATIONS + UPLOAD_OPERATIONS
+) -> list[str]:
     """``METHOD /api/...`` routes of ``app`` that ``operations`` does not describe."""
     documented = {(op.method.upper(), op.path) for op in operations}
     missing = []
