@@ -296,7 +296,13 @@ def codec_name(text: str) -> str | None:
 
 
 def shapefile_encoding(path: Path, declared: str | None) -> tuple[str, str]:
-    """The codec for a shapefile's text and where it came from: declared, ``.cpg`` or guessed."""
+    """The codec for a shapefile's text and where it came from: declared, ``.cpg`` or guessed.
+
+    A declared encoding wins over the ``.cpg`` (users declare one when the ``.cpg`` lies),
+    and the report says so.
+    """
+    cpg = _sidecar(path, ".cpg")
+    written = cpg.read_text(encoding="ascii", errors="replace").strip() if cpg else None
     if declared:
         codec = codec_name(declared)
         if codec is None:
@@ -304,15 +310,15 @@ def shapefile_encoding(path: Path, declared: str | None) -> tuple[str, str]:
                 f"Bảng mã '{declared}' không được hỗ trợ. Hãy dùng ví dụ utf-8 hoặc cp1258 "
                 "(dữ liệu TCVN3/VNI cần chuyển sang Unicode trước)."
             )
+        if written and codec_name(written) != codec:
+            return codec, f"khai báo, thay cho '{written}' trong .cpg"
         return codec, "khai báo"
-    cpg = _sidecar(path, ".cpg")
-    if cpg is None:
+    if written is None:
         return "utf-8", "không có .cpg: thử utf-8"
-    value = cpg.read_text(encoding="ascii", errors="replace")
-    codec = codec_name(value)
+    codec = codec_name(written)
     if codec is None:
         raise ImportValidationError(
-            f"Tệp {cpg.name} ghi bảng mã '{value.strip()}' không được hỗ trợ: "
+            f"Tệp {cpg.name} ghi bảng mã '{written}' không được hỗ trợ: "
             "hãy khai báo bảng mã (ví dụ --encoding cp1258)."
         )
     return codec, ".cpg"

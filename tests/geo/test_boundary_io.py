@@ -103,6 +103,20 @@ def test_shapefile_without_cpg_in_utf8_is_read(communes, tmp_path):
     assert read_boundaries(path, encoding="UTF-8").frame["fullName"].tolist() == NAMES
 
 
+def test_declared_encoding_wins_over_a_wrong_cpg(communes, tmp_path):
+    path = write_shapefile_zip(communes, tmp_path / "xa.zip", encoding="cp1258")
+    lying = tmp_path / "lying.zip"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(lying, "w") as dst:
+        for name in src.namelist():
+            data = b"UTF-8" if name.endswith(".cpg") else src.read(name)
+            dst.writestr(name, data)
+    with pytest.raises(ImportValidationError, match="bảng mã utf-8 \\(.cpg\\)"):
+        read_boundaries(lying)
+    result = read_boundaries(lying, encoding="cp1258")
+    assert result.encoding == "cp1258 (khai báo, thay cho 'UTF-8' trong .cpg)"
+    assert result.frame["fullName"].tolist() == NAMES
+
+
 def test_unknown_encoding_is_refused(communes, tmp_path):
     path = write_shapefile_zip(communes, tmp_path / "xa.zip", cpg=False)
     with pytest.raises(ImportValidationError, match="Bảng mã 'TCVN3' không được hỗ trợ"):

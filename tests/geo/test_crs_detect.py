@@ -74,6 +74,14 @@ def test_vn2000_utm_is_reprojected_within_a_metre(communes, tmp_path, epsg):
     assert _max_offset_m(result, communes) < 1.0
 
 
+def test_geojson_with_a_legacy_crs_member(communes, tmp_path):
+    path = write_geojson(communes.to_crs(3405), tmp_path / "xa.geojson")
+    assert "EPSG::3405" in path.read_text(encoding="utf-8")[:400]
+    result, decision = _read_and_store(path)
+    assert decision.label == "EPSG:3405"
+    assert _max_offset_m(result, communes) < 1.0
+
+
 def test_vn2000_tm3_quang_tri_from_an_arcgis_prj(communes, tmp_path):
     projected = communes.to_crs(VN2000_QUANG_TRI)
     path = write_shapefile_zip(projected, tmp_path / "xa.zip", prj=VN2000_TM3_QUANG_TRI_ESRI)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import geopandas as gpd
+import pyogrio
 import pytest
 import shapely
 import sqlalchemy as sa
@@ -262,6 +263,14 @@ def test_column_names_are_found_in_vietnamese_files(seeded, tmp_path):
     assert (report.code_column, report.name_column) == ("MA_XA", "Tên_xã")
     with pytest.raises(ImportValidationError, match="Tệp không có cột 'ma'"):
         run(seeded, tmp_path / "xa.gpkg", code_column="ma")
+
+
+def test_integer_codes_match_text_codes(seeded, tmp_path):
+    communes = real_communes(n=3)
+    communes["code"] = communes["code"].astype(int)
+    path = write_gpkg(communes, tmp_path / "xa.gpkg")
+    assert pyogrio.read_info(path)["dtypes"][0].startswith("int")
+    assert run(seeded, path).updated == 3
 
 
 def test_missing_code_column_says_which_columns_exist():
