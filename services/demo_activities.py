@@ -31,6 +31,7 @@ from geo.models import (
     Criterion,
     Organisation,
     Sponsorship,
+    UnitGeometry,
     UnitLineage,
     WorkingGroupUnit,
 )
@@ -351,7 +352,7 @@ def insert_activities(
         session.scalars(sa.select(Activity.import_key).where(Activity.import_key.in_(keys)))
     )
     criteria = {c.id: c for set_ in ctx.criteria.values() for c in set_.values()}
-    added: list[tuple[Activity, PlannedActivity]] = []
+    added = 0
     for plan in plans:
         progress("activities", 1)
         if plan.import_key in existing:
@@ -375,26 +376,51 @@ def insert_activities(
             criteria=[criteria[c] for c in plan.criterion_ids],
         )
         session.add(activity)
-        added.append((activity, plan))
+        added += 1
     session.flush()
-    links = []
-    for activity, plan in added:
-        progress("activity_communes", 1)
-        if plan.shape is None:
-            continue
-        # units before 2025-07-01 have no polygons: earlier drawn activities are
-        # joined to the first communes that have them, which hold the old ones
-        day = max(plan.activity_date, new_units_day)
-        for part in spatial.communes_for_geometry(session, plan.shape, day):
-            links.append(
-                dict(
-                    activity_id=activity.id,
-                    unit_id=part.unit_id,
-                    length_m=part.length_m,
-                    area_m2=part.area_m2,
-                )
-            )
-    if links:
-        session.execute(sa.insert(ActivityCommune), links)
-    progress("activity_communes", len(plans) - len(added))
-    return len(added), len(links)
+    links = join_communes(session, Activity.import_key.in_(keys), new_units_day)
+    progress("activity_communes", len(plans))
+    return added, links
+
+
+def join_communes(session: Session, which: sa.ColumnElement, first_day: dt.date) -> int:
+    """Fill ``activity_commune`` for the drawn activities ``which`` selects, in one statement.
+
+    Each activity meets the communes valid on its date (or on ``first_day`` for
+    earlier activities: older units have no polygons, and today's hold them),
+    with its length or area in each, measured in ``METRIC_SRID``. Activities
+    that already have their communes are left alone.
+    """
+    day = sa.case((Activity.activity_date < first_day, first_day), else_=Activity.activity_date)
+    part = sa.func.ST_Transform(
+        sa.func.ST_Intersection(UnitGeometry.geom, Activity.geom), METRIC_SRID
+    )
+    kind = sa.func.GeometryType(Activity.geom)
+    done = sa.select(ActivityCommune.activity_id).where(ActivityCommune.activity_id == Activity.id)
+    rows = (
+        sa.select(
+            Activity.id,
+            AdminUnit.id,
+            sa.case((kind.like("%LINESTRING%"), sa.func.ST_Length(part))),
+            sa.case((kind.like("%POLYGON%"), sa.func.ST_Area(part))),
+        )
+        .select_from(Activity)
+        .join(
+            UnitGeometry,
+            sa.and_(
+                UnitGeometry.is_current,
+                spatial.index_filter(
+                    session, "unit_geometry", "geom", UnitGeometry.id, Activity.geom
+                ),
+                sa.func.ST_Intersects(UnitGeometry.geom, Activity.geom),
+            ),
+        )
+        .join(AdminUnit, AdminUnit.id == UnitGeometry.unit_id)
+        .where(which, Activity.geom.isnot(None), ~sa.exists(done), AdminUnit.level == "commune")
+        .where(sa.or_(AdminUnit.valid_from.is_(None), AdminUnit.valid_from <= day))
+        .where(sa.or_(AdminUnit.valid_to.is_(None), AdminUnit.valid_to > day))
+    )
+    before = session.scalar(sa.select(sa.func.count()).select_from(ActivityCommune))
+    columns = ["activity_id", "unit_id", "length_m", "area_m2"]
+    session.execute(sa.insert(ActivityCommune).from_select(columns, rows))
+    return session.scalar(sa.select(sa.func.count()).select_from(ActivityCommune)) - before
