@@ -24,7 +24,7 @@ MARKUP = (
     "data:text/html,<script>window.__xss=1</script>",
     '"><script>window.__xss=1</script>',
     "'><img src=x onerror=window.__xss=1>",
-    "\" onmouseover=\"window.__xss=1\" x=\"",
+    '" onmouseover="window.__xss=1" x="',
     "' onfocus='window.__xss=1' autofocus='",
     "<details open ontoggle=window.__xss=1>",
     "<math><mtext><table><mglyph><style><img src=x onerror=window.__xss=1>",
@@ -44,7 +44,7 @@ MARKUP = (
 )
 SQL = (
     "'; DROP TABLE activity; --",
-    "\" OR 1=1 --",
+    '" OR 1=1 --',
     "1' OR '1'='1",
     "Robert'); DROP TABLE priority_list;--",
     "%' AND 1=0 UNION SELECT username, password_hash FROM user_account --",

@@ -28,16 +28,26 @@ def first_department_code(engine: sa.Engine) -> str:
     """Code of the first department in the database (the officer's unit by default)."""
     with Session(engine) as session:
         return session.scalar(
-            sa.select(Organisation.code).where(Organisation.kind == "department").order_by(Organisation.id)
+            sa.select(Organisation.code)
+            .where(Organisation.kind == "department")
+            .order_by(Organisation.id)
         )
 
 
-def ensure_user(engine: sa.Engine, role: str, organisation_code: str | None = None) -> tuple[str, str]:
+def ensure_user(
+    engine: sa.Engine, role: str, organisation_code: str | None = None
+) -> tuple[str, str]:
     """Create (or reset) the test account for ``role``; returns ``(username, password)``."""
-    username = f"test-{role.replace('_', '-')}" + (f"-{organisation_code}".lower() if organisation_code else "")
+    username = f"test-{role.replace('_', '-')}" + (
+        f"-{organisation_code}".lower() if organisation_code else ""
+    )
     username = re.sub(r"[^a-z0-9._-]", "-", username)[:80]
     with Session(engine) as session:
-        org_id = accounts.organisation_by_code(session, organisation_code).id if organisation_code else None
+        org_id = (
+            accounts.organisation_by_code(session, organisation_code).id
+            if organisation_code
+            else None
+        )
         if role in accounts.UNIT_ROLES and org_id is None:
             code = first_department_code(engine)
             org_id = accounts.organisation_by_code(session, code).id
