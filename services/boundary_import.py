@@ -27,6 +27,7 @@ from geo.errors import ImportValidationError
 from geo.measure import area_km2
 from geo.models import STORAGE_SRID, AdminUnit, DatasetLoad, UnitGeometry
 from geo.sources import sha256_of
+from services.communes import valid_on
 
 GEOMETRY_STATUSES = ("official", "provisional", "derived", "imported")
 #: column names tried, in order, once lower-cased and stripped of accents, "_" and spaces
@@ -153,8 +154,7 @@ def communes_valid_on(session: Session, day: dt.date) -> dict[str, list[AdminUni
         sa.select(AdminUnit).where(
             AdminUnit.level == "commune",
             AdminUnit.code.is_not(None),
-            sa.or_(AdminUnit.valid_from.is_(None), AdminUnit.valid_from <= day),
-            sa.or_(AdminUnit.valid_to.is_(None), AdminUnit.valid_to > day),
+            valid_on(AdminUnit, day),
         )
     )
     by_code: dict[str, list[AdminUnit]] = {}
@@ -165,11 +165,7 @@ def communes_valid_on(session: Session, day: dt.date) -> dict[str, list[AdminUni
 
 def _province_on(session: Session, day: dt.date) -> int | None:
     ids = session.scalars(
-        sa.select(AdminUnit.id).where(
-            AdminUnit.level == "province",
-            sa.or_(AdminUnit.valid_from.is_(None), AdminUnit.valid_from <= day),
-            sa.or_(AdminUnit.valid_to.is_(None), AdminUnit.valid_to > day),
-        )
+        sa.select(AdminUnit.id).where(AdminUnit.level == "province", valid_on(AdminUnit, day))
     ).all()
     return ids[0] if len(ids) == 1 else None
 
@@ -206,29 +202,31 @@ def match_units(
     return ids, problems, notes
 
 
-def import_boundaries(
+@dataclass
+class CheckedImport:
+    """A boundary file read, reprojected, checked and matched: ready to write."""
+
+    frame: gpd.GeoDataFrame
+    unit_ids: list[int | None]
+    report: BoundaryImportReport
+    sha256: str
+
+
+def check_import(
     session: Session,
-    path: Path | str,
+    path: Path,
     valid_from: dt.date,
     *,
-    source: str,
-    licence: str | None = None,
-    attribution: str | None = None,
-    status: str = "imported",
     code_column: str | None = None,
     name_column: str | None = None,
     crs: str | None = None,
     encoding: str | None = None,
     layer: str | None = None,
     create_missing: bool = False,
-    loaded_by: str = "system",
-    source_date: dt.date | None = None,
-    today: dt.date | None = None,
     progress: Progress = _noop,
-) -> BoundaryImportReport:
-    """Import the communes of a boundary file valid from ``valid_from``; all or nothing."""
-    _check_arguments(valid_from, status, source, today or dt.date.today())
-    path = Path(path)
+) -> CheckedImport:
+    """Everything an import does before writing; raise ``ImportValidationError`` listing
+    every problem by feature."""
     read = read_boundaries(path, encoding=encoding, layer=layer)
     progress("read", 1)
     frame, code_col, name_col = prepare_frame(read.frame, code_column, name_column)
@@ -239,9 +237,8 @@ def import_boundaries(
     outside = outside_province(frame, labels)
     frame, checks = check_boundaries(frame, labels)
     progress("checks", 1)
-    unit_ids, problems, name_notes = match_units(
-        frame, labels, communes_valid_on(session, valid_from), create_missing, valid_from
-    )
+    by_code = communes_valid_on(session, valid_from)
+    unit_ids, problems, name_notes = match_units(frame, labels, by_code, create_missing, valid_from)
     problems = outside + checks.problems + problems
     if problems:
         raise ImportValidationError(
@@ -261,6 +258,36 @@ def import_boundaries(
         checks=checks,
         notes=read.notes + ([decision.note] if decision.note else []) + name_notes,
     )
+    return CheckedImport(frame, unit_ids, report, sha256_of(path))
+
+
+def import_boundaries(
+    session: Session,
+    path: Path | str,
+    valid_from: dt.date,
+    *,
+    source: str,
+    licence: str | None = None,
+    attribution: str | None = None,
+    status: str = "imported",
+    source_date: dt.date | None = None,
+    loaded_by: str = "system",
+    dry_run: bool = False,
+    today: dt.date | None = None,
+    progress: Progress = _noop,
+    **options,
+) -> BoundaryImportReport:
+    """Import the communes of a boundary file valid from ``valid_from``; all or nothing.
+
+    ``options`` are those of ``check_import`` (columns, CRS, encoding, layer,
+    ``create_missing``). With ``dry_run`` everything is checked and nothing written.
+    """
+    _check_arguments(valid_from, status, source, today or dt.date.today())
+    checked = check_import(session, Path(path), valid_from, progress=progress, **options)
+    report = checked.report
+    if dry_run:
+        report.notes.append("Chạy thử: đã kiểm tra xong, không ghi gì vào cơ sở dữ liệu.")
+        return report
     provenance = dict(
         source=source,
         licence=licence,
@@ -269,12 +296,12 @@ def import_boundaries(
         source_date=source_date or valid_from,
     )
     with session.begin_nested():
-        _write(session, frame, unit_ids, valid_from, provenance, report, progress)
+        _write(session, checked.frame, checked.unit_ids, valid_from, provenance, report, progress)
         load = DatasetLoad(
             dataset="boundaries",
-            source=f"{path.name}: {source}",
-            sha256=sha256_of(path),
-            rows=len(frame),
+            source=f"{report.file}: {source}",
+            sha256=checked.sha256,
+            rows=report.features,
             loaded_by=loaded_by,
             report=report.to_dict(),
         )

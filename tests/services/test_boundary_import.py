@@ -161,6 +161,14 @@ def test_metres_declared_as_degrees_are_refused(seeded, tmp_path):
     assert row_counts(seeded) == before
 
 
+def test_dry_run_checks_and_writes_nothing(seeded, tmp_path):
+    before = row_counts(seeded)
+    report = run(seeded, write_geojson(real_communes(n=3), tmp_path / "xa.geojson"), dry_run=True)
+    assert report.dataset_load_id is None and report.features == 3
+    assert "Chạy thử" in report.notes[-1]
+    assert row_counts(seeded) == before
+
+
 def test_unknown_code_is_refused_naming_the_feature(seeded, tmp_path):
     communes = real_communes(n=3)
     communes.loc[1, "code"] = "99999"

@@ -77,6 +77,7 @@ def _who() -> str:
     help="Column with the name (default: found by name, e.g. fullName, ten_xa, name).",
 )
 @click.option("--by", "by", default=None, help="Who is importing (recorded with the load).")
+@click.option("--dry-run", is_flag=True, help="Check everything and report; write nothing.")
 @click.option(
     "--create-missing",
     is_flag=True,
@@ -110,4 +111,5 @@ def import_boundaries(file: Path, by: str | None, **options) -> None:
         engine.dispose()
     for line in report.lines():
         click.echo(f"  {line}")
-    click.echo(f"Đã ghi lần nạp dữ liệu số {report.dataset_load_id}.")
+    if report.dataset_load_id is not None:
+        click.echo(f"Đã ghi lần nạp dữ liệu số {report.dataset_load_id}.")
