@@ -10,7 +10,7 @@ never a guess.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -112,50 +112,41 @@ def _paths_forward(
 def successors_on(session: Session, unit_id: int, day: dt.date) -> list[Successor]:
     """The units valid on ``day`` that hold ``unit_id``, following lineage through every event.
 
-    A unit valid on ``day`` is its own successor. When the old unit ends up in
-    more than one place (a partial transfer, or an unknown branch), every
-    result is ``partial``. A unit that had not begun by ``day`` has no successor
-    on it (an unknown result).
+    A unit valid on ``day`` is its own successor. A result is ``partial`` when
+    the old unit ends up in more than one place (a split, or a branch whose
+    successor is unknown), or when every way to it passes a partial transfer.
+    A unit that had not begun by ``day`` has no successor on it (unknown).
     """
     start = _unit(session, unit_id)
     if start.valid_from is not None and day < start.valid_from:
         return [Successor(None, None, None, False, (), start.id, None)]
-    merged: dict[int | None, Successor] = {}
+    results: dict[int, Successor] = {}
     for found, last, steps in _paths_forward(session, start, day, ()):
         key = found.id if found else -last.id
-        if key in merged:
+        partial = any(step.change_type == "partial_transfer" for step in steps)
+        if key in results:
+            # whole if any way to the same unit carries the whole old unit
+            results[key] = replace(results[key], partial=results[key].partial and partial)
             continue
-        merged[key] = Successor(
+        results[key] = Successor(
             unit_id=found.id if found else None,
             name=found.name if found else None,
             code=found.code if found else None,
-            partial=False,
+            partial=partial,
             steps=steps,
             last_known_unit_id=last.id,
             ended_on=None if found else last.valid_to,
         )
-    results = list(merged.values())
-    if len(results) > 1:
-        results = [_as_partial(s) for s in results]
-    return sorted(results, key=lambda s: (s.unknown, s.name or "", s.last_known_unit_id))
-
-
-def _as_partial(successor: Successor) -> Successor:
-    return Successor(
-        successor.unit_id,
-        successor.name,
-        successor.code,
-        True,
-        successor.steps,
-        successor.last_known_unit_id,
-        successor.ended_on,
-    )
+    merged = list(results.values())
+    if len(merged) > 1:
+        merged = [replace(s, partial=True) for s in merged]
+    return sorted(merged, key=lambda s: (s.unknown, s.name or "", s.last_known_unit_id))
 
 
 def today_unit_for(session: Session, unit_id: int, day: dt.date) -> int | None:
     """The one unit valid on ``day`` holding ``unit_id``; None if it is unknown or split."""
     results = successors_on(session, unit_id, day)
-    if len(results) == 1 and not results[0].unknown:
+    if len(results) == 1 and not results[0].unknown and not results[0].partial:
         return results[0].unit_id
     return None
 
@@ -207,33 +198,47 @@ def _valid_on(day: dt.date, unit) -> sa.ColumnElement:
 
 
 def unit_map(source_ids: sa.Select, day: dt.date, name: str = "unit_map") -> sa.Subquery:
-    """A subquery ``(old_unit_id, unit_id, n_successors)`` mapping units to those valid on ``day``.
+    """A subquery mapping units to the units valid on ``day`` that hold them.
 
+    Columns: ``old_unit_id``, ``unit_id``, ``n_successors`` and ``partial`` (1 when
+    the old unit was split, or every way to ``unit_id`` passes a partial transfer).
     ``source_ids`` selects one column of unit ids (e.g. ``reported_unit_id`` of
     activities). A recursive CTE over ``unit_lineage`` (SQLite and PostgreSQL)
-    walks forward until it reaches units valid on ``day``. Units without a
-    known successor on ``day`` have no row; ``n_successors`` > 1 marks a split.
+    walks forward until it reaches units valid on ``day``; a unit valid on ``day``
+    maps to itself. Units without a known successor on ``day`` have no row.
     """
     unit = AdminUnit.__table__.alias(f"{name}_u")
     line = UnitLineage.__table__.alias(f"{name}_l")
-    seed = sa.select(
-        source_ids.subquery(f"{name}_src").c[0].label("old_unit_id"),
-    ).distinct()
-    seed_sq = seed.subquery(f"{name}_seed")
-    chain = sa.select(seed_sq.c.old_unit_id, seed_sq.c.old_unit_id.label("unit_id")).cte(
-        f"{name}_chain", recursive=True
+    seed = (
+        sa.select(source_ids.subquery(f"{name}_src").c[0].label("old_unit_id"))
+        .distinct()
+        .subquery(f"{name}_seed")
     )
+    chain = sa.select(
+        seed.c.old_unit_id,
+        seed.c.old_unit_id.label("unit_id"),
+        sa.literal(0, sa.Integer).label("via_partial"),
+    ).cte(f"{name}_chain", recursive=True)
     step = (
-        sa.select(chain.c.old_unit_id, line.c.new_unit_id)
+        sa.select(
+            chain.c.old_unit_id,
+            line.c.new_unit_id,
+            sa.case((line.c.change_type == "partial_transfer", 1), else_=chain.c.via_partial),
+        )
         .join(line, line.c.old_unit_id == chain.c.unit_id)
         .join(unit, unit.c.id == chain.c.unit_id)
         .where(sa.not_(_valid_on(day, unit)), line.c.effective_date <= day)
     )
     chain = chain.union(step)
     reached = (
-        sa.select(chain.c.old_unit_id, chain.c.unit_id)
+        sa.select(
+            chain.c.old_unit_id,
+            chain.c.unit_id,
+            sa.func.min(chain.c.via_partial).label("via_partial"),
+        )
         .join(unit, unit.c.id == chain.c.unit_id)
         .where(_valid_on(day, unit))
+        .group_by(chain.c.old_unit_id, chain.c.unit_id)
         .subquery(f"{name}_reached")
     )
     count = (
@@ -241,8 +246,14 @@ def unit_map(source_ids: sa.Select, day: dt.date, name: str = "unit_map") -> sa.
         .group_by(reached.c.old_unit_id)
         .subquery(f"{name}_count")
     )
+    split = sa.or_(count.c.n_successors > 1, reached.c.via_partial == 1)
     return (
-        sa.select(reached.c.old_unit_id, reached.c.unit_id, count.c.n_successors)
+        sa.select(
+            reached.c.old_unit_id,
+            reached.c.unit_id,
+            count.c.n_successors,
+            sa.case((split, 1), else_=0).label("partial"),
+        )
         .join(count, count.c.old_unit_id == reached.c.old_unit_id)
         .subquery(name)
     )
@@ -255,7 +266,7 @@ def map_units(session: Session, unit_ids: list[int], day: dt.date) -> dict[int, 
     source = sa.select(AdminUnit.id).where(AdminUnit.id.in_(unit_ids))
     mapping = unit_map(source, day)
     result: dict[int, list[int]] = {i: [] for i in unit_ids}
-    for old_id, new_id, _n in session.execute(
+    for old_id, new_id, *_ in session.execute(
         sa.select(mapping).order_by(mapping.c.old_unit_id, mapping.c.unit_id)
     ):
         result[old_id].append(new_id)
@@ -271,8 +282,8 @@ class CommuneActivityCount:
 
     ``by_geometry``: drawn activities that fall in it (through ``activity_commune``);
     ``by_lineage``: activities with no geometry reported in a unit it wholly holds;
-    ``split``: activities reported in a unit that was split and that it holds a part
-    of (not in ``total``: they may belong to a neighbour).
+    ``split``: activities reported in a unit it holds only a part of (not in
+    ``total``: they may belong to a neighbour).
     """
 
     unit_id: int
@@ -322,10 +333,10 @@ def _lineage_counts(session: Session, day: dt.date, start, end):
     )
     mapping = unit_map(sa.select(Activity.reported_unit_id).where(reported), day, "rep_map")
     rows = session.execute(
-        sa.select(mapping.c.unit_id, mapping.c.n_successors, sa.func.count(Activity.id))
+        sa.select(mapping.c.unit_id, mapping.c.partial, sa.func.count(Activity.id))
         .join(mapping, mapping.c.old_unit_id == Activity.reported_unit_id)
         .where(reported)
-        .group_by(mapping.c.unit_id, mapping.c.n_successors)
+        .group_by(mapping.c.unit_id, mapping.c.partial)
     ).all()
     placed = session.scalar(
         sa.select(sa.func.count(sa.distinct(Activity.id)))
@@ -335,8 +346,8 @@ def _lineage_counts(session: Session, day: dt.date, start, end):
     total = session.scalar(sa.select(sa.func.count(Activity.id)).where(reported))
     whole: dict[int, int] = {}
     split: dict[int, int] = {}
-    for unit_id, n_successors, count in rows:
-        target = split if n_successors > 1 else whole
+    for unit_id, partial, count in rows:
+        target = split if partial else whole
         target[unit_id] = target.get(unit_id, 0) + count
     return whole, split, total - placed
 

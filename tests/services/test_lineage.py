@@ -79,6 +79,10 @@ def test_split_commune_converging_again_is_whole(seeded):
     assert in_2022a.partial and in_2022b.partial
     [today] = lineage.successors_on(seeded, gio_thanh.id, TODAY)
     assert not today.partial
+    mapping = lineage.unit_map(sa.select(sa.literal(gio_thanh.id)), TODAY)
+    assert seeded.execute(sa.select(mapping.c.unit_id, mapping.c.partial)).all() == [
+        (today.unit_id, 0)
+    ]
     assert lineage.today_unit_for(seeded, gio_thanh.id, dt.date(2022, 1, 1)) is None
 
 
@@ -103,6 +107,35 @@ def test_partial_transfer_gives_several_partial_successors(seeded):
     assert {r.unit_id for r in results} == {a.id, b.id}
     assert all(r.partial for r in results)
     assert lineage.map_units(seeded, [old.id], TODAY) == {old.id: sorted([a.id, b.id])}
+    mapping = lineage.unit_map(sa.select(sa.literal(old.id)), TODAY)
+    assert {r.partial for r in seeded.execute(sa.select(mapping))} == {1}
+
+
+def test_lone_partial_transfer_is_partial(seeded):
+    old = AdminUnit(
+        name="Xã Thử Một Phần", level="commune", kind="xa", valid_to=dt.date(2025, 7, 1)
+    )
+    seeded.add(old)
+    seeded.flush()
+    lia = _unit(seeded, "Xã Lìa", current=True)
+    seeded.add(
+        UnitLineage(
+            old_unit_id=old.id,
+            new_unit_id=lia.id,
+            effective_date=dt.date(2025, 7, 1),
+            change_type="partial_transfer",
+        )
+    )
+    seeded.flush()
+    [result] = lineage.successors_on(seeded, old.id, TODAY)
+    assert result.unit_id == lia.id and result.partial
+    assert lineage.today_unit_for(seeded, old.id, TODAY) is None
+    mapping = lineage.unit_map(sa.select(sa.literal(old.id)), TODAY)
+    assert seeded.execute(sa.select(mapping.c.unit_id, mapping.c.partial)).all() == [(lia.id, 1)]
+    _activity(seeded, dt.date(2024, 6, 1), unit=old)
+    rollup = lineage.activities_by_commune(seeded, TODAY, dt.date(2024, 1, 1), TODAY)
+    counts = _counts(rollup, "Xã Lìa")
+    assert (counts.split, counts.by_lineage, counts.total) == (1, 0, 0)
 
 
 @pytest.mark.parametrize("name", ["Xã Gio Châu", "Xã Gio Việt", "Xã Linh Hải", "Xã Hải Quế"])
