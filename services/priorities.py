@@ -19,7 +19,8 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from geo.errors import ConflictError, NtmError
-from geo.models import AdminUnit, AuditEvent, PriorityList, PriorityListEvent, PriorityListItem
+from geo.models import AdminUnit, PriorityList, PriorityListEvent, PriorityListItem
+from services import audit
 
 # the read side, re-exported so callers need one module
 from services.priority_queries import (  # noqa: F401
@@ -121,11 +122,7 @@ def _check_version(version) -> int:
 
 
 def _audit(session: Session, plist: PriorityList, action: str, by: str, **kwargs) -> None:
-    session.add(
-        AuditEvent(
-            entity="priority_list", entity_id=plist.id, action=action, by=by, at=_now(), **kwargs
-        )
-    )
+    audit.record(session, "priority_list", plist.id, action, by, **kwargs)
 
 
 def _snapshot(plist: PriorityList) -> dict:
@@ -308,9 +305,20 @@ def _record(
             priority_list_id=plist.id, unit_id=unit_id, action=action, by=by, at=at, reason=reason
         )
     )
-    entry = {"priority_list_id": plist.id, "unit_id": unit_id, "reason": reason}
+    # the audit trail's convention: an item is created (added) or deleted (removed);
+    # entity_id is the list, unit_id the commune
+    entry = {"priority_list": plist.name, "unit_id": unit_id, "reason": reason}
     before, after = (None, entry) if action == "add" else (entry, None)
-    _audit(session, plist, f"{action}_commune", by, unit_id=unit_id, before=before, after=after)
+    audit.record(
+        session,
+        "priority_list_item",
+        plist.id,
+        "create" if action == "add" else "delete",
+        by,
+        before=before,
+        after=after,
+        unit_id=unit_id,
+    )
 
 
 def add_communes(

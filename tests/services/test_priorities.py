@@ -62,7 +62,11 @@ def test_create_list_is_empty_version_1_and_audited(seeded):
     )
     [listed] = [s for s in priorities.all_lists(seeded) if s.id == plist.id]
     assert listed.item_count == 0 and listed.name == "Xã ưu tiên năm 2026"
-    audit = seeded.scalars(sa.select(AuditEvent).where(AuditEvent.entity_id == plist.id)).all()
+    audit = seeded.scalars(
+        sa.select(AuditEvent).where(
+            AuditEvent.entity.like("priority_list%"), AuditEvent.entity_id == plist.id
+        )
+    ).all()
     assert [(a.entity, a.action, a.by) for a in audit] == [
         ("priority_list", "create", "Nguyễn Văn A")
     ]
@@ -200,11 +204,20 @@ def test_remove_and_history_keep_who_when_why(seeded, communes):
     ]
     assert all(before <= e.at <= dt.datetime.now(dt.UTC).replace(tzinfo=None) for e in entries)
     audit = seeded.scalars(
-        sa.select(AuditEvent.action).where(
-            AuditEvent.entity_id == plist.id, AuditEvent.unit_id == communes["con_co"].id
-        )
+        sa.select(AuditEvent)
+        .where(AuditEvent.entity_id == plist.id, AuditEvent.unit_id == communes["con_co"].id)
+        .order_by(AuditEvent.id)
     ).all()
-    assert sorted(audit) == ["add_commune", "remove_commune"]
+    assert [(a.entity, a.action, a.by) for a in audit] == [
+        ("priority_list_item", "create", "Lê C"),
+        ("priority_list_item", "delete", "Phạm D"),
+    ]
+    assert audit[0].after == {
+        "priority_list": "Xã ưu tiên năm 2026",
+        "unit_id": communes["con_co"].id,
+        "reason": "Còn 5 tiêu chí",
+    }
+    assert audit[1].before["reason"] == "Đã có đỡ đầu" and audit[1].after is None
 
 
 def test_remove_refuses_communes_not_in_the_list(seeded, communes):
@@ -272,7 +285,11 @@ def test_update_changes_only_given_fields_and_checks_period(seeded):
         priorities.update_list(seeded, plist.id, version=2, by="A", name="")
     assert plist.version == 2
     audit = seeded.scalars(
-        sa.select(AuditEvent).where(AuditEvent.entity_id == plist.id, AuditEvent.action == "update")
+        sa.select(AuditEvent).where(
+            AuditEvent.entity == "priority_list",
+            AuditEvent.entity_id == plist.id,
+            AuditEvent.action == "update",
+        )
     ).one()
     assert (audit.before["period_to"], audit.after["period_to"]) == ("2026-12-31", "2026-06-30")
 
@@ -334,7 +351,8 @@ def test_two_planners_saving_the_same_version_one_wins(seeded_engine):
         with seeded_engine.begin() as conn:
             conn.execute(
                 sa.delete(AuditEvent).where(
-                    AuditEvent.entity == "priority_list", AuditEvent.entity_id == list_id
+                    AuditEvent.entity.in_(["priority_list", "priority_list_item"]),
+                    AuditEvent.entity_id == list_id,
                 )
             )
             conn.execute(sa.delete(PriorityList).where(PriorityList.id == list_id))

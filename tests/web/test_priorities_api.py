@@ -31,7 +31,8 @@ def remove_created_lists(seeded_engine):
     with seeded_engine.begin() as conn:
         conn.execute(
             sa.delete(AuditEvent).where(
-                AuditEvent.entity == "priority_list", AuditEvent.entity_id > last_id
+                AuditEvent.entity.in_(["priority_list", "priority_list_item"]),
+                AuditEvent.entity_id > last_id,
             )
         )
         for table in ("priority_list_event", "priority_list_item"):
@@ -331,3 +332,20 @@ def test_numbers_beyond_a_database_integer_are_refused_not_crashed(client):
     patch = client.patch(f"/api/priority-lists/{plist['id']}", json={"name": "B", "version": huge})
     assert patch.status_code == 422 and "version" in patch.get_json()["error"]
     assert client.delete(f"/api/priority-lists/{plist['id']}?version={huge}").status_code == 422
+
+
+def test_additions_and_removals_show_in_the_communes_own_history(client, units):
+    plist = create(client, name="Danh sách <b>A</b>")
+    body = add(client, plist, [units["Xã Vĩnh Linh"]], reason="Xã miền núi")
+    client.post(
+        f"/api/priority-lists/{plist['id']}/items/remove",
+        json={"unit_ids": [units["Xã Vĩnh Linh"]], "version": body["list"]["version"]},
+    )
+    events = client.get(f"/api/communes/{units['Xã Vĩnh Linh']}/history").get_json()["events"]
+    ours = [e for e in events if e["entity"] == "priority_list_item"]
+    assert [(e["action"], e["entity_id"]) for e in ours] == [
+        ("delete", plist["id"]),
+        ("create", plist["id"]),
+    ]
+    page = client.get(f"/communes/{units['Xã Vĩnh Linh']}/history").get_data(as_text=True)
+    assert "Xã trong danh sách ưu tiên" in page and "Danh sách &lt;b&gt;A&lt;/b&gt;" in page
