@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
-from geo.errors import ConflictError, NtmError
+from geo.errors import ConflictError, NotFoundError, NtmError
 from geo.models import AdminUnit, PriorityList, PriorityListEvent, PriorityListItem
 from services import audit
 
@@ -241,6 +241,19 @@ def delete_list(session: Session, list_id: int, *, version, by: str) -> None:
     plist.deleted_at = _now()
     _audit(session, plist, "delete", by, before=before)
     session.flush()
+
+
+def restore_list(session: Session, list_id: int, *, version, by: str) -> PriorityList:
+    """Bring a deleted list back, with its communes and history."""
+    plist = session.get(PriorityList, list_id) if _is_integer(list_id) else None
+    if plist is None or plist.deleted_at is None:
+        raise NotFoundError(f"Không có danh sách ưu tiên đã xoá nào mang số {list_id}.")
+    _check_version(version)
+    _claim(session, plist, version)
+    plist.deleted_at = None
+    _audit(session, plist, "restore", by, after=_snapshot(plist))
+    session.flush()
+    return plist
 
 
 def _validity_text(plist: PriorityList) -> str:

@@ -76,8 +76,9 @@ def get_list(session: Session, list_id: int) -> PriorityList:
     return plist
 
 
-def all_lists(session: Session) -> list[ListSummary]:
-    """Every list not deleted, newest first, with its number of communes."""
+def all_lists(session: Session, *, deleted: bool = False) -> list[ListSummary]:
+    """Every list not deleted (or, with ``deleted``, every deleted one), newest first,
+    with its number of communes."""
     counts = (
         sa.select(PriorityListItem.priority_list_id, sa.func.count().label("n"))
         .group_by(PriorityListItem.priority_list_id)
@@ -86,7 +87,9 @@ def all_lists(session: Session) -> list[ListSummary]:
     rows = session.execute(
         sa.select(PriorityList, sa.func.coalesce(counts.c.n, 0))
         .outerjoin(counts, counts.c.priority_list_id == PriorityList.id)
-        .where(PriorityList.deleted_at.is_(None))
+        .where(
+            PriorityList.deleted_at.is_not(None) if deleted else PriorityList.deleted_at.is_(None)
+        )
         .order_by(PriorityList.created_at.desc(), PriorityList.id.desc())
     ).all()
     return [

@@ -310,6 +310,27 @@ def test_soft_delete_hides_the_list_and_keeps_its_rows(seeded, communes):
     assert len(events) == 1
 
 
+def test_a_deleted_list_can_be_restored_with_its_communes(seeded, communes):
+    plist = new_list(seeded)
+    priorities.add_communes(seeded, plist.id, [communes["con_co"].id], version=1, by="A")
+    priorities.delete_list(seeded, plist.id, version=2, by="A")
+    assert [s.id for s in priorities.all_lists(seeded, deleted=True)] == [plist.id]
+    with pytest.raises(ConflictError):
+        priorities.restore_list(seeded, plist.id, version=2, by="B")
+    priorities.restore_list(seeded, plist.id, version=3, by="B")
+    assert priorities.get_list(seeded, plist.id).version == 4
+    assert [i.unit_id for i in priorities.items(seeded, plist.id)] == [communes["con_co"].id]
+    assert priorities.all_lists(seeded, deleted=True) == []
+    with pytest.raises(NotFoundError, match="đã xoá nào mang số"):
+        priorities.restore_list(seeded, plist.id, version=4, by="B")
+    actions = seeded.scalars(
+        sa.select(AuditEvent.action)
+        .where(AuditEvent.entity == "priority_list", AuditEvent.entity_id == plist.id)
+        .order_by(AuditEvent.id)
+    ).all()
+    assert actions == ["create", "delete", "restore"]
+
+
 def test_hostile_text_is_stored_as_typed(seeded, communes):
     plist = new_list(seeded, name=HOSTILE, note=HOSTILE)
     priorities.add_communes(

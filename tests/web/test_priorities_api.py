@@ -246,7 +246,7 @@ def test_patch_changes_only_the_given_fields(client):
     assert bad.status_code == 422 and "name" in bad.get_json()["error"]
 
 
-def test_delete_needs_the_version_and_hides_the_list(client):
+def test_delete_needs_the_version_hides_the_list_and_restore_brings_it_back(client):
     plist = create(client)
     missing = client.delete(f"/api/priority-lists/{plist['id']}")
     assert missing.status_code == 422 and "version" in missing.get_json()["error"]
@@ -254,6 +254,14 @@ def test_delete_needs_the_version_and_hides_the_list(client):
     assert response.status_code == 204 and response.data == b""
     assert client.get(f"/api/priority-lists/{plist['id']}").status_code == 404
     assert plist["id"] not in [s["id"] for s in client.get("/api/priority-lists").get_json()]
+    stale = client.post(f"/api/priority-lists/{plist['id']}/restore", json={"version": 1})
+    assert stale.status_code == 409
+    restored = client.post(f"/api/priority-lists/{plist['id']}/restore", json={"version": 2})
+    assert restored.status_code == 200 and set(restored.get_json()) == LIST_KEYS
+    assert restored.get_json()["version"] == 3
+    assert client.get(f"/api/priority-lists/{plist['id']}").status_code == 200
+    again = client.post(f"/api/priority-lists/{plist['id']}/restore", json={"version": 3})
+    assert again.status_code == 404
 
 
 def test_compare_reports_added_and_removed_with_names(client, units):

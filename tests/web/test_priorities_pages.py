@@ -159,13 +159,21 @@ def test_edit_form_keeps_the_note_and_invalid_input_names_the_field(client):
     assert bad.status_code == 422 and "tên danh sách" in bad.get_data(as_text=True)
 
 
-def test_delete_form_hides_the_list(client):
+def test_delete_form_hides_the_list_and_restore_brings_it_back(client):
     list_id = create(client, name="Sẽ xoá")
     response = client.post(
         f"/priority-lists/{list_id}/delete", data={"version": "1"}, follow_redirects=True
     )
     assert "Đã xoá danh sách “Sẽ xoá”." in response.get_data(as_text=True)
     assert client.get(f"/priority-lists/{list_id}").status_code == 404
+    index = page(client, "/priority-lists")
+    deleted = index[index.index("Danh sách đã xoá") :]
+    assert "Sẽ xoá" in deleted and f"/priority-lists/{list_id}/restore" in deleted
+    restored = client.post(
+        f"/priority-lists/{list_id}/restore", data={"version": "2"}, follow_redirects=True
+    )
+    assert "Đã khôi phục danh sách “Sẽ xoá”." in restored.get_data(as_text=True)
+    assert "Danh sách đã xoá" not in page(client, "/priority-lists")
 
 
 def test_english(client):

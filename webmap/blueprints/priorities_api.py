@@ -127,6 +127,13 @@ def delete(list_id: int):
     return "", 204
 
 
+@bp.post("/<int:list_id>/restore")
+def restore(list_id: int):
+    body, session = _body(), get_session()
+    priorities.restore_list(session, list_id, version=body.get("version"), by=current_user_name())
+    return _saved(session, list_id)
+
+
 def _change_items(change, list_id: int):
     """Run ``add_communes`` or ``remove_communes`` with the JSON body's ids, version, reason."""
     body, session = _body(), get_session()

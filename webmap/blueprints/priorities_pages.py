@@ -56,6 +56,9 @@ TEXT: dict[str, dict[str, str]] = {
     "export": {"vi": "Xuất", "en": "Export"},
     "on_map": {"vi": "Xem trên bản đồ", "en": "Show on the map"},
     "delete": {"vi": "Xoá danh sách", "en": "Delete the list"},
+    "deleted_lists": {"vi": "Danh sách đã xoá", "en": "Deleted lists"},
+    "restore": {"vi": "Khôi phục", "en": "Restore"},
+    "restored_msg": {"vi": "Đã khôi phục danh sách “{name}”.", "en": "Restored the list “{name}”."},
     "back": {"vi": "Tất cả danh sách", "en": "All lists"},
     "time_zone": {"vi": "giờ Việt Nam", "en": "Vietnam time"},
     "added_msg": {
@@ -90,7 +93,12 @@ def _form_version() -> int | None:
 
 @bp.get("")
 def index():
-    return _render("priorities/index.html", lists=priorities.all_lists(get_session()))
+    session = get_session()
+    return _render(
+        "priorities/index.html",
+        lists=priorities.all_lists(session),
+        deleted=priorities.all_lists(session, deleted=True),
+    )
 
 
 @bp.post("")
@@ -170,3 +178,14 @@ def delete(list_id: int):
     session.commit()
     flash(tr("deleted_msg").format(name=name))
     return redirect(url_for(".index"), 303)
+
+
+@bp.post("/<int:list_id>/restore")
+def restore(list_id: int):
+    session = get_session()
+    plist = priorities.restore_list(
+        session, list_id, version=_form_version(), by=current_user_name()
+    )
+    session.commit()
+    flash(tr("restored_msg").format(name=plist.name))
+    return redirect(url_for(".show", list_id=list_id), 303)
