@@ -198,10 +198,46 @@ def median(values: list[float]) -> str:
     return f"{statistics.median(values):.2f}"
 
 
+def bench_backend(backend: str, engine, real: gpd.GeoDataFrame, real_path: Path, synth: dict, args):
+    """Import and baseline rows for one database."""
+    label = f"{len(synth['frame'])} synthetic"
+    runs = [timed_import(engine, real_path) for _ in range(args.repeat)]
+    plain = [plain_insert(engine, real, with_units=False) for _ in range(args.repeat)]
+    rows = [(backend, "78 real", "import (all phases)", runs, plain)]
+    first = [timed_import(engine, path, create_missing=True) for path in synth["paths"]]
+    again = [timed_import(engine, synth["paths"][0]) for _ in synth["paths"]]
+    plain = [plain_insert(engine, synth["plain"], with_units=True) for _ in synth["paths"]]
+    rows.append((backend, label, "first import (creates units)", first, plain))
+    rows.append((backend, label, "re-import (new versions)", again, None))
+    if backend == "postgis":
+        rows.append((backend, "78 real", "to_postgis", None, [to_postgis_time(engine, real)]))
+        to_pg = [to_postgis_time(engine, synth["frame"]) for _ in synth["paths"]]
+        rows.append((backend, label, "to_postgis", None, to_pg))
+    return rows
+
+
+def synthetic_files(n: int, runs: int, tmp: Path) -> dict:
+    """The synthetic set, and one GeoPackage per run with its own codes (first imports)."""
+    start = time.perf_counter()
+    frame = synthetic_communes(n)
+    made_s = time.perf_counter() - start
+    paths = []
+    for run in range(runs):
+        copy = frame.copy()
+        copy["ma_xa"] = [f"R{run}{code}" for code in frame["ma_xa"]]
+        paths.append(tmp / f"synthetic_{run}.gpkg")
+        pyogrio.write_dataframe(copy, paths[-1], driver="GPKG")
+    vertices = int(shapely.get_num_coordinates(frame.geometry.values).sum())
+    print(f"synthetic set: {len(frame)} cells, {vertices} vertices, made in {made_s:.2f} s")
+    plain = frame.rename(columns={"ma_xa": "code", "ten_xa": "name"})
+    return {"frame": frame, "paths": paths, "plain": plain}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--communes", type=int, default=10_000, help="size of the synthetic set")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of the 78-commune import")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of the 78-commune import")
+    parser.add_argument("--synthetic-repeat", type=int, default=3, help="runs of the synthetic set")
     parser.add_argument(
         "--postgis-url", default=os.environ.get("NTM_BENCH_POSTGIS_URL", DEFAULT_URL)
     )
@@ -210,81 +246,32 @@ def main() -> None:
     args = parser.parse_args()
     data_dir = Path(args.data_dir)
     postgis = None if args.no_postgis else args.postgis_url
+    load_before = os.getloadavg()
 
     with tempfile.TemporaryDirectory(prefix="ntm-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        start = time.perf_counter()
-        synthetic = synthetic_communes(args.communes)
-        make_s = time.perf_counter() - start
-        synthetic_path = tmp / "synthetic.gpkg"
-        pyogrio.write_dataframe(synthetic, synthetic_path, driver="GPKG")
-        real = (
-            gpd.read_file(data_dir / REAL).drop(columns="name").rename(columns={"fullName": "name"})
-        )
-        plain_synth = synthetic.rename(columns={"ma_xa": "code", "ten_xa": "name"})
-        vertices = int(shapely.get_num_coordinates(synthetic.geometry.values).sum())
-        print(f"synthetic set: {len(synthetic)} cells, {vertices} vertices, made in {make_s:.2f} s")
-
+        synth = synthetic_files(args.communes, args.synthetic_repeat, tmp)
+        real = gpd.read_file(data_dir / REAL).drop(columns="name")
+        real = real.rename(columns={"fullName": "name"})
         engines = seeded_sessions(data_dir, postgis, tmp)
         rows = []
         try:
             for backend, engine in engines.items():
-                runs = [timed_import(engine, data_dir / REAL) for _ in range(args.repeat)]
-                plain = [plain_insert(engine, real, with_units=False) for _ in range(args.repeat)]
-                rows.append((backend, "78 real", "import (all phases)", runs, plain))
-                first = timed_import(engine, synthetic_path, create_missing=True)
-                again = timed_import(engine, synthetic_path)
-                plain = [plain_insert(engine, plain_synth, with_units=True)]
-                rows.append(
-                    (
-                        backend,
-                        f"{len(synthetic)} synthetic",
-                        "first import (creates units)",
-                        [first],
-                        plain,
-                    )
-                )
-                rows.append(
-                    (
-                        backend,
-                        f"{len(synthetic)} synthetic",
-                        "re-import (new versions)",
-                        [again],
-                        None,
-                    )
-                )
-                if backend == "postgis":
-                    rows.append(
-                        (backend, "78 real", "to_postgis", None, [to_postgis_time(engine, real)])
-                    )
-                    rows.append(
-                        (
-                            backend,
-                            f"{len(synthetic)} synthetic",
-                            "to_postgis",
-                            None,
-                            [to_postgis_time(engine, synthetic)],
-                        )
-                    )
+                rows += bench_backend(backend, engine, real, data_dir / REAL, synth, args)
             rows.append(("(file)", "78 real", "GPKG write", None, [gpkg_time(real, tmp)]))
-            rows.append(
-                (
-                    "(file)",
-                    f"{len(synthetic)} synthetic",
-                    "GPKG write",
-                    None,
-                    [gpkg_time(synthetic, tmp)],
-                )
-            )
+            gpkg = [gpkg_time(synth["frame"], tmp) for _ in synth["paths"]]
+            rows.append(("(file)", f"{len(synth['frame'])} synthetic", "GPKG write", None, gpkg))
             facts = versions(engines)
         finally:
             drop_databases(engines, postgis)
 
     print("\n".join(facts))
-    print_table(rows, args.repeat)
+    load_after = os.getloadavg()
+    print(f"load average (1 min) before/after: {load_before[0]:.1f} / {load_after[0]:.1f}")
+    print_table(rows, args.repeat, args.synthetic_repeat)
 
 
-def print_table(rows: list, repeat: int) -> None:
+def print_table(rows: list, repeat: int, synthetic_repeat: int) -> None:
     """Import rows with their phases and the plain insert of the same rows beside them."""
     print()
     print(
@@ -304,7 +291,9 @@ def print_table(rows: list, repeat: int) -> None:
         base = median(plain) if plain else "–"
         ratio = f"{total / statistics.median(plain):.1f}×" if plain and total else "–"
         print(f"| {backend} | {data} | {what} | " + " | ".join(phases) + f" | {base} | {ratio} |")
-    print(f"\n78-commune figures: median of {repeat} runs; synthetic figures: single runs.")
+    print(
+        f"\nMedians: {repeat} runs for the 78 communes, {synthetic_repeat} for the synthetic set."
+    )
 
 
 if __name__ == "__main__":
