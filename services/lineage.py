@@ -359,6 +359,9 @@ def activities_by_commune(
 
     Drawn activities count where their geometry falls; activities with no
     geometry count, through lineage, for the commune that holds their reported unit.
+    Lineage only runs forward: on a day before a unit existed (e.g. today's
+    communes on a 2024 day), what is attached to it is not counted, since a
+    merged commune cannot be split back into the old ones.
     """
     by_geometry = _geometry_counts(session, day, start, end)
     by_lineage, split, unplaced = _lineage_counts(session, day, start, end)
