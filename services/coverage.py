@@ -25,29 +25,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from geo.models import (
-    Activity,
-    ActivityCommune,
-    ActivityType,
-    AdminUnit,
-    Criterion,
-    PriorityListItem,
-    activity_criterion,
-)
+from geo.models import ActivityType, AdminUnit, Criterion, PriorityListItem
 from services.analysis_inputs import communes_valid_on
-from services.lineage import unit_map
+from services.coverage_sql import ACTIVITY, FACT_COLUMNS, attribution, counted, last_dates, summary
 from services.periods import Period
 
-ACTIVITY = Activity.__table__
-PART = ActivityCommune.__table__
 
-
-@dataclass(frozen=True)
-class QuantityTotal:
+class QuantityTotal(NamedTuple):
     type_code: str
     type_name: str
     unit_of_measure: str
@@ -55,8 +44,7 @@ class QuantityTotal:
     activities: int
 
 
-@dataclass(frozen=True)
-class CriterionRef:
+class CriterionRef(NamedTuple):
     criterion_id: int
     code: str
     name: str
@@ -97,35 +85,6 @@ class CommuneCoverage(CoverageFigures):
     via_old_units: list[OldUnitNote] = field(default_factory=list)
 
 
-def attribution(start: dt.date | None, end: dt.date, name: str = "attr") -> sa.CTE:
-    """CTE ``(activity_id, unit_id, source_unit_id)``: activities dated in ``start``..``end``
-    (no lower bound if ``start`` is None) and the communes valid on ``end`` they count for."""
-    when = [ACTIVITY.c.deleted_at.is_(None), ACTIVITY.c.activity_date <= end]
-    if start is not None:
-        when.append(ACTIVITY.c.activity_date >= start)
-    spatial = (
-        sa.select(PART.c.activity_id, PART.c.unit_id.label("source_unit_id"))
-        .join(ACTIVITY, ACTIVITY.c.id == PART.c.activity_id)
-        .where(*when)
-    )
-    has_part = sa.exists().where(PART.c.activity_id == ACTIVITY.c.id)
-    reported = sa.select(
-        ACTIVITY.c.id.label("activity_id"), ACTIVITY.c.reported_unit_id.label("source_unit_id")
-    ).where(*when, ACTIVITY.c.reported_unit_id.is_not(None), ~has_part)
-    raw = sa.union_all(spatial, reported).cte(f"{name}_raw")
-    mapping = unit_map(sa.select(raw.c.source_unit_id), end, name=f"{name}_map")
-    return (
-        sa.select(raw.c.activity_id, mapping.c.unit_id, raw.c.source_unit_id)
-        .join(mapping, mapping.c.old_unit_id == raw.c.source_unit_id)
-        .cte(name)
-    )
-
-
-def _pairs(attr: sa.CTE) -> sa.Subquery:
-    """Distinct (activity, commune): an activity meeting two old units of one commune counts once."""
-    return sa.select(attr.c.activity_id, attr.c.unit_id).distinct().subquery("pairs")
-
-
 def _as_int(value) -> int | None:
     return None if value is None else int(value)
 
@@ -134,65 +93,77 @@ def _as_float(value) -> float | None:
     return None if value is None else float(value)
 
 
-def _figures_query(pairs: sa.Subquery, key) -> sa.Select:
-    return sa.select(
-        key,
-        sa.func.count().label("activities"),
-        sa.func.sum(ACTIVITY.c.participants).label("participants"),
-        sa.func.sum(ACTIVITY.c.workdays).label("workdays"),
-        sa.func.sum(ACTIVITY.c.funds_vnd).label("funds_vnd"),
-    ).join(ACTIVITY, ACTIVITY.c.id == pairs.c.activity_id)
-
-
-def _quantities_query(pairs: sa.Subquery, key) -> sa.Select:
-    unit = sa.func.coalesce(ACTIVITY.c.quantity_unit, ActivityType.unit_of_measure).label("uom")
-    return (
-        sa.select(
-            key,
-            ActivityType.code,
-            ActivityType.name_vi,
-            unit,
-            sa.func.sum(ACTIVITY.c.quantity).label("quantity"),
-            sa.func.count().label("activities"),
-        )
-        .join(ACTIVITY, ACTIVITY.c.id == pairs.c.activity_id)
-        .join(ActivityType, ActivityType.code == ACTIVITY.c.type_code)
-        .group_by(key, ActivityType.code, ActivityType.name_vi, unit)
-        .order_by(key, ActivityType.code, unit)
-    )
-
-
-def _criteria_query(pairs: sa.Subquery, key) -> sa.Select:
-    return (
-        sa.select(key, Criterion.id, Criterion.code, Criterion.name_vi)
-        .distinct()
-        .join(activity_criterion, activity_criterion.c.activity_id == pairs.c.activity_id)
-        .join(Criterion, Criterion.id == activity_criterion.c.criterion_id)
-        .order_by(key, Criterion.code, Criterion.id)
-    )
-
-
-def last_activity_dates(
-    session: Session, end: dt.date, unit_ids: sa.Select | None = None
-) -> dict[int, dt.date]:
-    """``{unit_id: date}`` of the last activity on or before ``end`` for the communes valid on it."""
-    pairs = _pairs(attribution(None, end, "hist"))
-    query = (
-        sa.select(pairs.c.unit_id, sa.func.max(ACTIVITY.c.activity_date))
-        .join(ACTIVITY, ACTIVITY.c.id == pairs.c.activity_id)
-        .group_by(pairs.c.unit_id)
-    )
-    if unit_ids is not None:
-        query = query.where(pairs.c.unit_id.in_(unit_ids))
-    return {unit_id: _as_date(day) for unit_id, day in session.execute(query)}
-
-
 def _as_date(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
 def _days_since(last: dt.date | None, end: dt.date) -> int | None:
     return None if last is None else (end - last).days
+
+
+def _plus(total, value, cast):
+    """Add a group's sum; None (all empty) only while every group so far was empty."""
+    if value is None:
+        return total
+    return cast(value) if total is None else total + cast(value)
+
+
+class _Names:
+    """Names of the few types, criteria and former units a summary refers to, read once."""
+
+    def __init__(self, session: Session, rows) -> None:
+        criteria = {int(i) for r in rows if r.kind == "criteria" for i in r.refs.split(",")}
+        units = {r.ref_id for r in rows if r.kind == "old_unit"}
+        self.types = dict(session.execute(sa.select(ActivityType.code, ActivityType.name_vi)).all())
+        self.criteria = {
+            c.id: c for c in session.scalars(sa.select(Criterion).where(Criterion.id.in_(criteria)))
+        }
+        self.units = dict(
+            session.execute(
+                sa.select(AdminUnit.id, AdminUnit.name).where(AdminUnit.id.in_(units))
+            ).all()
+        )
+
+
+def _fold(figures: CoverageFigures, r, names: _Names) -> None:
+    """Add one summary row (a type group, a criterion or a former unit) to a commune's figures."""
+    if r.kind == "criteria":
+        for c in (names.criteria[int(i)] for i in r.refs.split(",")):
+            figures.criteria.append(CriterionRef(c.id, c.code, c.name_vi))
+        return
+    if r.kind == "old_unit":
+        figures.via_old_units.append(OldUnitNote(r.ref_id, names.units[r.ref_id], r.activities))
+        return
+    if figures.activities == 0:
+        figures.participants = figures.workdays = figures.funds_vnd = None
+    figures.activities += r.activities
+    figures.participants = _plus(figures.participants, r.participants, int)
+    figures.workdays = _plus(figures.workdays, r.workdays, float)
+    figures.funds_vnd = _plus(figures.funds_vnd, r.funds_vnd, int)
+    name = names.types[r.type_code]
+    figures.quantities.append(
+        QuantityTotal(r.type_code, name, r.uom, _as_float(r.quantity), r.activities)
+    )
+    last = _as_date(r.last_date)
+    if figures.last_activity_date is None or last > figures.last_activity_date:
+        figures.last_activity_date = last
+
+
+def _tidy(figures: CoverageFigures) -> None:
+    figures.quantities.sort(key=lambda q: (q.type_code, q.unit_of_measure))
+    figures.criteria.sort(key=lambda c: (c.code, c.criterion_id))
+    if isinstance(figures, CommuneCoverage):
+        figures.via_old_units.sort(key=lambda n: (n.name, n.unit_id))
+
+
+def last_activity_dates(
+    session: Session, end: dt.date, unit_ids: list[int] | None = None
+) -> dict[int, dt.date]:
+    """``{unit_id: date}`` of the last activity on or before ``end``, for the communes valid on
+    it (or only ``unit_ids``: then only their own and their former units' activities are read)."""
+    if unit_ids is not None and not unit_ids:
+        return {}
+    return {u: _as_date(day) for u, day in session.execute(last_dates(end, unit_ids))}
 
 
 def commune_coverage(
@@ -209,46 +180,19 @@ def commune_coverage(
     ).all()
     rows = {u.id: CommuneCoverage(unit_id=u.id, code=u.code, name=u.name) for u in units}
     attr = attribution(period.start, period.end)
-    pairs = _pairs(attr)
-    key = pairs.c.unit_id
-    in_scope = key.in_(scope)
-    for r in session.execute(_figures_query(pairs, key).where(in_scope).group_by(key)):
-        row = rows[r.unit_id]
-        row.activities = r.activities
-        row.participants = _as_int(r.participants)
-        row.workdays = _as_float(r.workdays)
-        row.funds_vnd = _as_int(r.funds_vnd)
-    for r in session.execute(_quantities_query(pairs, key).where(in_scope)):
-        rows[r.unit_id].quantities.append(_quantity(r))
-    for r in session.execute(_criteria_query(pairs, key).where(in_scope)):
-        rows[r.unit_id].criteria.append(CriterionRef(r.id, r.code, r.name_vi))
-    for unit_id, note in _old_unit_notes(session, attr, scope):
-        rows[unit_id].via_old_units.append(note)
-    for unit_id, last in last_activity_dates(session, period.end, scope).items():
+    once = counted(attr)
+    found = session.execute(summary(once, once.c.unit_id, attr)).all()
+    names = _Names(session, found)
+    for r in found:
+        if r.key in rows:
+            _fold(rows[r.key], r, names)
+    idle = [u for u, row in rows.items() if row.activities == 0]
+    for unit_id, last in last_activity_dates(session, period.end, idle).items():
         rows[unit_id].last_activity_date = last
-        rows[unit_id].days_since_last = _days_since(last, period.end)
+    for row in rows.values():
+        _tidy(row)
+        row.days_since_last = _days_since(row.last_activity_date, period.end)
     return list(rows.values())
-
-
-def _quantity(r) -> QuantityTotal:
-    return QuantityTotal(r.code, r.name_vi, r.uom, _as_float(r.quantity), r.activities)
-
-
-def _old_unit_notes(session: Session, attr: sa.CTE, scope: sa.Select):
-    old = sa.orm.aliased(AdminUnit)
-    query = (
-        sa.select(
-            attr.c.unit_id,
-            old.id,
-            old.name,
-            sa.func.count(sa.distinct(attr.c.activity_id)).label("n"),
-        )
-        .join(old, old.id == attr.c.source_unit_id)
-        .where(attr.c.source_unit_id != attr.c.unit_id, attr.c.unit_id.in_(scope))
-        .group_by(attr.c.unit_id, old.id, old.name)
-        .order_by(attr.c.unit_id, old.name)
-    )
-    return [(r.unit_id, OldUnitNote(r.id, r.name, r.n)) for r in session.execute(query)]
 
 
 def list_unit_ids(list_id: int) -> sa.Select:
@@ -259,27 +203,17 @@ def list_coverage(session: Session, period: Period, list_id: int) -> CoverageFig
     """Totals of ``period`` over the communes of a priority list, each activity counted once."""
     attr = attribution(period.start, period.end)
     members = list_unit_ids(list_id)
-    distinct = (
-        sa.select(attr.c.activity_id, sa.literal(list_id).label("list_id"))
-        .where(attr.c.unit_id.in_(members))
-        .distinct()
-        .subquery("pairs")
-    )
-    key = distinct.c.list_id
+    columns = [attr.c.activity_id, *[attr.c[c] for c in FACT_COLUMNS]]
+    once = sa.select(*columns).where(attr.c.unit_id.in_(members)).distinct().cte("list_rows")
+    found = session.execute(summary(once, sa.literal(list_id))).all()
+    names = _Names(session, found)
     totals = CoverageFigures()
-    r = session.execute(_figures_query(distinct, key).group_by(key)).first()
-    if r is not None:
-        totals.activities = r.activities
-        totals.participants = _as_int(r.participants)
-        totals.workdays = _as_float(r.workdays)
-        totals.funds_vnd = _as_int(r.funds_vnd)
-    totals.quantities = [_quantity(q) for q in session.execute(_quantities_query(distinct, key))]
-    totals.criteria = [
-        CriterionRef(c.id, c.code, c.name_vi)
-        for c in session.execute(_criteria_query(distinct, key))
-    ]
-    lasts = last_activity_dates(session, period.end, members)
-    totals.last_activity_date = max(lasts.values(), default=None)
+    for r in found:
+        _fold(totals, r, names)
+    _tidy(totals)
+    if totals.activities == 0:
+        lasts = last_activity_dates(session, period.end, list(session.scalars(members)))
+        totals.last_activity_date = max(lasts.values(), default=None)
     totals.days_since_last = _days_since(totals.last_activity_date, period.end)
     return totals
 

@@ -34,13 +34,8 @@ from services.analysis_inputs import (
     is_difficult,
     latest_assessments,
 )
-from services.coverage import (
-    CommuneCoverage,
-    _pairs,
-    attribution,
-    commune_coverage,
-    list_unit_ids,
-)
+from services.coverage import CommuneCoverage, commune_coverage, list_unit_ids
+from services.coverage_sql import attribution, counted
 from services.periods import Period
 
 CROWDED_FACTOR = 2.0
@@ -81,7 +76,7 @@ def unmet_not_addressed(
     if cset is None:
         return []
     latest = latest_assessments(period.end, cset.id)
-    pairs = _pairs(attribution(period.start, period.end))
+    pairs = counted(attribution(period.start, period.end))
     addressed = (
         sa.exists()
         .select_from(

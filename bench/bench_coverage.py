@@ -1,0 +1,300 @@
+"""Coverage of a quarter in the database vs a pure GeoPandas baseline, in the same run.
+
+Synthetic data made with set-based SQL (``generate_series``) in its own schema of
+the bench database (dropped at the end unless ``--keep``): a grid of square
+communes over 1°×1° near Quảng Trị, old communes linked to them by lineage,
+activities over 2025–2026 (95 % points with ``activity_commune`` rows, 5 %
+without geometry reported in a unit, old units before 01/07/2025), 30 % with a
+criterion. The SQL path is ``services.coverage.commune_coverage`` (the code the
+app runs); the baseline loads the same tables into GeoDataFrames and computes the
+same figures with ``sjoin`` and ``groupby``. Both results are compared.
+
+    .venv/bin/python bench/bench_coverage.py                 # 10,000 communes, 1,000,000 activities
+    .venv/bin/python bench/bench_coverage.py --communes 2500 --activities 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Session
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from geo.db import make_engine  # noqa: E402
+from geo.models import Base  # noqa: E402
+from services import coverage, coverage_sql  # noqa: E402
+from services.periods import Period  # noqa: E402
+
+SCHEMA = "h7_coverage_bench"
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/ntm_bench"
+QUARTER = Period.quarter(2026, 2)
+REORG = "2025-07-01"
+
+
+def generate(engine: sa.Engine, communes: int, activities: int) -> None:
+    """Fill the schema with set-based SQL."""
+    side = int(math.isqrt(communes))
+    cell = 1.0 / side
+    n = side * side
+    n_old = max(n // 10, 1)
+    params = {"n": n, "side": side, "cell": cell, "n_old": n_old, "m": activities}
+    statements = [
+        f"""INSERT INTO admin_unit (id, code, name, level, kind, valid_from, valid_to)
+        SELECT g, lpad(g::text, 5, '0'), 'Xã ' || g, 'commune', 'xa', DATE '{REORG}', NULL
+        FROM generate_series(1, :n) g""",
+        f"""INSERT INTO admin_unit (id, code, name, level, kind, valid_from, valid_to)
+        SELECT :n + g, NULL, 'Xã cũ ' || g, 'commune', 'xa', NULL, DATE '{REORG}'
+        FROM generate_series(1, :n_old) g""",
+        f"""INSERT INTO unit_lineage (old_unit_id, new_unit_id, effective_date, change_type)
+        SELECT :n + g, ((g - 1) * 10) % :n + 1, DATE '{REORG}', 'merge_new'
+        FROM generate_series(1, :n_old) g""",
+        """INSERT INTO unit_geometry (unit_id, geom, area_km2, source, status, is_current, loaded_at)
+        SELECT g, ST_Multi(ST_MakeEnvelope(106 + ((g - 1) / :side) * :cell, 16 + ((g - 1) % :side) * :cell,
+                                           106 + ((g - 1) / :side + 1) * :cell, 16 + ((g - 1) % :side + 1) * :cell, 4326)),
+               1.0, 'bench', 'derived', true, now()
+        FROM generate_series(1, :n) g""",
+        """INSERT INTO activity_type (code, name_vi, name_en, unit_of_measure, colour)
+        SELECT 'T' || g, 'Loại ' || g, 'Type ' || g, CASE WHEN g % 2 = 0 THEN 'km' ELSE 'tấn' END, '#555555'
+        FROM generate_series(1, 5) g""",
+        """INSERT INTO criteria_set (id, code, name, legal_basis, valid_from) VALUES (1, 'B', 'Bộ', 'bench', DATE '2022-01-01')""",
+        """INSERT INTO criterion (id, criteria_set_id, number, code, name_vi)
+        SELECT g, 1, g, 'TC' || lpad(g::text, 2, '0'), 'Tiêu chí ' || g FROM generate_series(1, 10) g""",
+        # ids and rows in date order, as activities are recorded; in 2026 nothing reaches the
+        # eastern tenth of the grid, so those communes need the history for "days since last"
+        """CREATE TEMP TABLE r AS SELECT row_number() OVER (ORDER BY t) AS id,
+               CASE WHEN t >= 0.5 THEN x * 0.9 ELSE x END AS x, y, t, k, p
+        FROM (SELECT random() AS x, random() AS y, random() AS t, random() AS k, random() AS p
+              FROM generate_series(1, :m)) s""",
+        f"""INSERT INTO activity (id, activity_date, type_code, geom, reported_unit_id, participants, workdays,
+               quantity, funds_vnd, is_demo, created_by, created_at, version)
+        SELECT id, DATE '2025-01-01' + floor(t * 730)::int, 'T' || (1 + floor(k * 5)::int),
+               CASE WHEN p < 0.95 THEN ST_SetSRID(ST_MakePoint(106 + x, 16 + y), 4326) END,
+               CASE WHEN p < 0.95 THEN NULL
+                    WHEN DATE '2025-01-01' + floor(t * 730)::int < DATE '{REORG}' THEN :n + 1 + floor(x * :n_old)::int
+                    ELSE 1 + floor(x * :n)::int END,
+               CASE WHEN p BETWEEN 0.90 AND 0.92 THEN NULL ELSE 5 + floor(k * 997)::int % 60 END,
+               (5 + floor(k * 997)::int % 60) / 2.0, round((y * 10)::numeric, 2),
+               CASE WHEN p < 0.5 THEN floor(y * 5000000)::bigint END, false, 'bench', now(), 1
+        FROM r ORDER BY id""",
+        """INSERT INTO activity_commune (activity_id, unit_id)
+        SELECT id, floor(x / :cell)::int * :side + floor(y / :cell)::int + 1 FROM r WHERE p < 0.95
+        ORDER BY id""",
+        """INSERT INTO activity_criterion (activity_id, criterion_id)
+        SELECT id, 1 + floor(k * 7919)::int % 10 FROM r WHERE t * 1000 - floor(t * 1000) < 0.3""",
+        "DROP TABLE r",
+    ]
+    with engine.begin() as conn:
+        for sql in statements:
+            conn.execute(sa.text(sql), params)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("VACUUM ANALYZE"))
+
+
+def check_join(engine: sa.Engine) -> int:
+    """Rows of a 2,000-activity sample whose stored commune differs from ST_Intersects (must be 0)."""
+    sql = """SELECT count(*) FROM (SELECT ac.activity_id, ac.unit_id FROM activity_commune ac
+             ORDER BY ac.activity_id LIMIT 2000) s JOIN activity a ON a.id = s.activity_id
+             JOIN unit_geometry g ON g.unit_id = s.unit_id WHERE NOT ST_Intersects(g.geom, a.geom)"""
+    with engine.connect() as conn:
+        return conn.scalar(sa.text(sql))
+
+
+def explain(engine: sa.Engine) -> str:
+    """EXPLAIN ANALYZE of the one-pass summary statement of the quarter."""
+    attr = coverage_sql.attribution(QUARTER.start, QUARTER.end)
+    rows = coverage_sql.counted(attr)
+    query = coverage_sql.summary(rows, rows.c.unit_id, attr)
+    sql = str(query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("EXPLAIN (ANALYZE, COSTS OFF) " + sql)).scalars().all()
+    return "\n".join(rows)
+
+
+def sql_path(engine: sa.Engine, runs: int) -> tuple[list[float], list[coverage.CommuneCoverage]]:
+    times, rows = [], []
+    for _ in range(runs + 1):  # the first run warms the cache and is not counted
+        with Session(engine) as session:
+            started = time.perf_counter()
+            rows = coverage.commune_coverage(session, QUARTER)
+            times.append(time.perf_counter() - started)
+    return times[1:], rows
+
+
+def load_frames(engine: sa.Engine) -> dict[str, pd.DataFrame]:
+    """What a GeoPandas-only app would read: communes, activities, lineage, criteria links."""
+    frames = {
+        "communes": gpd.read_postgis(
+            f"""SELECT u.id AS unit_id, u.name, g.geom FROM admin_unit u JOIN unit_geometry g ON g.unit_id = u.id
+            WHERE u.valid_from <= DATE '{QUARTER.end}' AND (u.valid_to IS NULL OR u.valid_to > DATE '{QUARTER.end}')""",
+            engine,
+            geom_col="geom",
+        ),
+        "activities": gpd.read_postgis(
+            """SELECT id, activity_date, type_code, geom, reported_unit_id, participants, workdays,
+            quantity, funds_vnd FROM activity WHERE deleted_at IS NULL""",
+            engine,
+            geom_col="geom",
+        ),
+    }
+    with engine.connect() as conn:
+        frames["lineage"] = pd.read_sql("SELECT old_unit_id, new_unit_id FROM unit_lineage", conn)
+        frames["criteria"] = pd.read_sql(
+            "SELECT activity_id, criterion_id FROM activity_criterion", conn
+        )
+        frames["types"] = pd.read_sql(
+            "SELECT code AS type_code, unit_of_measure FROM activity_type", conn
+        )
+    return frames
+
+
+def geopandas_path(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The same figures with sjoin/groupby: per commune, per commune and type, criteria, last date."""
+    acts = frames["activities"]
+    acts = acts[pd.to_datetime(acts["activity_date"]) <= pd.Timestamp(QUARTER.end)]
+    located = acts[acts.geometry.notna()]
+    joined = gpd.sjoin(located, frames["communes"][["unit_id", "geom"]], predicate="intersects")
+    pairs = [joined[["id", "unit_id"]]]
+    reported = acts[acts.geometry.isna()][["id", "reported_unit_id"]]
+    mapped = reported.merge(
+        frames["lineage"], left_on="reported_unit_id", right_on="old_unit_id", how="left"
+    )
+    mapped["unit_id"] = mapped["new_unit_id"].fillna(mapped["reported_unit_id"]).astype("int64")
+    pairs.append(mapped[["id", "unit_id"]])
+    pairs = pd.concat(pairs).drop_duplicates()
+    facts = pd.DataFrame(acts.drop(columns="geom"))
+    full = pairs.merge(facts, on="id")
+    full["activity_date"] = pd.to_datetime(full["activity_date"])
+    last = full.groupby("unit_id")["activity_date"].max()
+    quarter = full[full["activity_date"] >= pd.Timestamp(QUARTER.start)]
+    figures = quarter.groupby("unit_id").agg(
+        activities=("id", "size"),
+        participants=("participants", "sum"),
+        workdays=("workdays", "sum"),
+        funds_vnd=("funds_vnd", "sum"),
+    )
+    with_unit = quarter.merge(frames["types"], on="type_code")
+    quantities = with_unit.groupby(["unit_id", "type_code", "unit_of_measure"])["quantity"].sum()
+    criteria = quarter.merge(frames["criteria"], left_on="id", right_on="activity_id")
+    addressed = criteria.groupby("unit_id")["criterion_id"].nunique()
+    return {"figures": figures, "last": last, "quantities": quantities, "criteria": addressed}
+
+
+def compare(rows: list[coverage.CommuneCoverage], base: dict[str, pd.DataFrame]) -> list[str]:
+    """Differences between the SQL and GeoPandas results (empty when they agree)."""
+    problems = []
+    figures = base["figures"]
+    for row in rows:
+        got = (
+            row.activities,
+            row.participants or 0,
+            round(row.workdays or 0, 2),
+            row.funds_vnd or 0,
+        )
+        if row.unit_id in figures.index:
+            f = figures.loc[row.unit_id]
+            want = (
+                int(f.activities),
+                int(f.participants),
+                round(float(f.workdays), 2),
+                int(f.funds_vnd),
+            )
+        else:
+            want = (0, 0, 0, 0)
+        last = base["last"].get(row.unit_id)
+        if got != want or (last is not None and last.date() != row.last_activity_date):
+            problems.append(
+                f"unit {row.unit_id}: sql {got} {row.last_activity_date} vs geopandas {want} {last}"
+            )
+        n_criteria = int(base["criteria"].get(row.unit_id, 0))
+        if n_criteria != len(row.criteria):
+            problems.append(f"unit {row.unit_id}: criteria {len(row.criteria)} vs {n_criteria}")
+    quantity_sql = sum(q.quantity or 0 for r in rows for q in r.quantities)
+    if not math.isclose(quantity_sql, float(base["quantities"].sum()), rel_tol=1e-9):
+        problems.append(f"total quantity {quantity_sql} vs {float(base['quantities'].sum())}")
+    return problems
+
+
+def versions(engine: sa.Engine) -> str:
+    import shapely
+
+    with engine.connect() as conn:
+        pg = conn.scalar(sa.text("SHOW server_version"))
+        postgis = conn.scalar(sa.text("SELECT postgis_lib_version()"))
+    return (
+        f"Python {platform.python_version()}, PostgreSQL {pg}, PostGIS {postgis}, "
+        f"SQLAlchemy {sa.__version__}, GeoPandas {gpd.__version__}, pandas {pd.__version__}, "
+        f"Shapely {shapely.__version__} (GEOS {shapely.geos_version_string})"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default=DEFAULT_URL)
+    parser.add_argument("--communes", type=int, default=10_000)
+    parser.add_argument("--activities", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--keep", action="store_true", help="keep the schema afterwards")
+    parser.add_argument("--reuse", action="store_true", help="use the data a --keep run left")
+    args = parser.parse_args(argv)
+    admin = make_engine(args.url)
+    if not args.reuse:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+            conn.execute(sa.text(f"CREATE SCHEMA {SCHEMA}"))
+    engine = make_engine(args.url, connect_args={"options": f"-c search_path={SCHEMA},public"})
+    try:
+        started = time.perf_counter()
+        if not args.reuse:
+            Base.metadata.create_all(engine)
+            generate(engine, args.communes, args.activities)
+        print(
+            f"generated {args.communes:,} communes, {args.activities:,} activities in {time.perf_counter() - started:.1f} s"
+        )
+        print(
+            f"stored joins disagreeing with ST_Intersects in a 2,000-row sample: {check_join(engine)}"
+        )
+        plan = explain(engine)
+        print(plan)
+        print("index used:", [line.strip() for line in plan.splitlines() if "Index" in line])
+        times, rows = sql_path(engine, args.runs)
+        t0 = time.perf_counter()
+        frames = load_frames(engine)
+        t1 = time.perf_counter()
+        base = geopandas_path(frames)
+        t2 = time.perf_counter()
+        problems = compare(rows, base)
+        print(
+            f"\n{QUARTER.label}, {len(rows):,} communes, {sum(r.activities for r in rows):,} attributions"
+        )
+        print("| path | time |\n|---|---|")
+        print(
+            f"| SQL (services.coverage), median of {args.runs} | {statistics.median(times):.3f} s "
+            f"(min {min(times):.3f}, max {max(times):.3f}) |"
+        )
+        print(f"| GeoPandas: load tables | {t1 - t0:.3f} s |")
+        print(f"| GeoPandas: sjoin + groupby | {t2 - t1:.3f} s |")
+        print(f"| GeoPandas: total | {t2 - t0:.3f} s |")
+        print("results agree:", "yes" if not problems else f"NO ({len(problems)}): {problems[:5]}")
+        print(versions(engine))
+        return 0 if not problems else 1
+    finally:
+        engine.dispose()
+        if not args.keep:
+            with admin.begin() as conn:
+                conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

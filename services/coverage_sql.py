@@ -1,0 +1,186 @@
+"""The SQL of coverage: which activities count for which commune, and their sums in one pass.
+
+``attribution`` gives every (activity, commune valid on the day, unit it was
+found in) row; ``counted`` removes the duplicates lineage can create (two old
+units of one activity now in one commune) without hashing the common case;
+``summary`` computes, in a single statement over the materialised rows, the
+figures per commune and activity type, the criteria addressed and the old units
+seen, so the period's activities are read once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from geo.models import Activity, ActivityCommune, ActivityType, AdminUnit, activity_criterion
+from services.lineage import unit_map
+
+ACTIVITY = Activity.__table__
+PART = ActivityCommune.__table__
+FACT_COLUMNS = (
+    "activity_date",
+    "type_code",
+    "participants",
+    "workdays",
+    "quantity",
+    "quantity_unit",
+    "funds_vnd",
+)
+
+
+def valid(columns, day: dt.date) -> sa.ColumnElement:
+    """``columns`` (a model or a table's ``.c``) has a validity period containing ``day``."""
+    return sa.and_(
+        sa.or_(columns.valid_from.is_(None), columns.valid_from <= day),
+        sa.or_(columns.valid_to.is_(None), columns.valid_to > day),
+    )
+
+
+def attribution(
+    start: dt.date | None, end: dt.date, name: str = "attr", sources: sa.Select | None = None
+) -> sa.CTE:
+    """CTE ``(activity_id, unit_id, source_unit_id, *FACT_COLUMNS)``: activities dated in
+    ``start``..``end`` (no lower bound if ``start`` is None) and the communes valid on ``end``
+    they count for. ``sources`` restricts the units they were joined to or reported in."""
+    when = [ACTIVITY.c.deleted_at.is_(None), ACTIVITY.c.activity_date <= end]
+    if start is not None:
+        when.append(ACTIVITY.c.activity_date >= start)
+    facts = [ACTIVITY.c[c] for c in FACT_COLUMNS]
+    spatial = (
+        sa.select(PART.c.activity_id, PART.c.unit_id.label("source_unit_id"), *facts)
+        .join(ACTIVITY, ACTIVITY.c.id == PART.c.activity_id)
+        .where(*when)
+    )
+    has_part = sa.exists().where(PART.c.activity_id == ACTIVITY.c.id)
+    reported = sa.select(
+        ACTIVITY.c.id.label("activity_id"),
+        ACTIVITY.c.reported_unit_id.label("source_unit_id"),
+        *facts,
+    ).where(*when, ACTIVITY.c.reported_unit_id.is_not(None), ~has_part)
+    if sources is not None:
+        spatial = spatial.where(PART.c.unit_id.in_(sources))
+        reported = reported.where(ACTIVITY.c.reported_unit_id.in_(sources))
+    raw = sa.union_all(spatial, reported).subquery(f"{name}_raw")
+    # only units that ended need lineage: the walk runs over units, not over activities
+    ended = sa.select(AdminUnit.id).where(
+        AdminUnit.level == "commune", sa.not_(valid(AdminUnit, end))
+    )
+    later = unit_map(ended, end, name=f"{name}_map")
+    source = AdminUnit.__table__.alias(f"{name}_src")
+    return (
+        sa.select(
+            raw.c.activity_id,
+            sa.func.coalesce(later.c.unit_id, raw.c.source_unit_id).label("unit_id"),
+            raw.c.source_unit_id,
+            *[raw.c[c] for c in FACT_COLUMNS],
+        )
+        .join(source, source.c.id == raw.c.source_unit_id)
+        .outerjoin(later, later.c.old_unit_id == raw.c.source_unit_id)
+        .where(sa.or_(valid(source.c, end), later.c.unit_id.is_not(None)))
+        .cte(name)
+    )
+
+
+def counted(attr: sa.CTE, name: str = "counted") -> sa.CTE:
+    """CTE of distinct (activity, commune) rows with their facts.
+
+    Rows found directly in a valid commune are unique already (the key of
+    ``activity_commune``; a reported activity has one unit). Only rows carried by
+    lineage are de-duplicated, among themselves and against a direct row.
+    """
+    columns = [attr.c.activity_id, attr.c.unit_id, *[attr.c[c] for c in FACT_COLUMNS]]
+    direct = sa.select(*columns).where(attr.c.source_unit_id == attr.c.unit_id)
+    also_direct = sa.exists().where(
+        PART.c.activity_id == attr.c.activity_id, PART.c.unit_id == attr.c.unit_id
+    )
+    carried = (
+        sa.select(*columns).where(attr.c.source_unit_id != attr.c.unit_id, ~also_direct).distinct()
+    )
+    return sa.union_all(direct, carried).cte(name)
+
+
+def _null(type_) -> sa.ColumnElement:
+    return sa.cast(sa.null(), type_)
+
+
+def summary(rows: sa.CTE, key, attr: sa.CTE | None = None) -> sa.CompoundSelect:
+    """One statement: ``kind`` "figures" rows per (key, type, unit of measure), "criterion" rows
+    per key with the ids of the criteria addressed (comma-separated) and, given ``attr``, "old_unit" rows per (key, former unit)."""
+    uom = sa.func.coalesce(rows.c.quantity_unit, ActivityType.unit_of_measure)
+    figures = (
+        sa.select(
+            sa.literal("figures").label("kind"),
+            key.label("key"),
+            rows.c.type_code.label("type_code"),
+            uom.label("uom"),
+            sa.func.count().label("activities"),
+            sa.func.sum(rows.c.participants).label("participants"),
+            sa.func.sum(rows.c.workdays).label("workdays"),
+            sa.func.sum(rows.c.funds_vnd).label("funds_vnd"),
+            sa.func.sum(rows.c.quantity).label("quantity"),
+            sa.func.max(rows.c.activity_date).label("last_date"),
+            _null(sa.Integer).label("ref_id"),
+            _null(sa.Text).label("refs"),
+        )
+        .select_from(rows)
+        .join(ActivityType, ActivityType.code == rows.c.type_code)
+        .group_by(key, rows.c.type_code, uom)
+    )
+    blanks = [
+        _null(sa.String),
+        _null(sa.String),
+        _null(sa.Integer),
+        _null(sa.BigInteger),
+        _null(sa.Float),
+        _null(sa.BigInteger),
+        _null(sa.Float),
+        _null(sa.Date),
+    ]
+    pairs = (
+        sa.select(key.label("key"), activity_criterion.c.criterion_id)
+        .select_from(rows)
+        .join(activity_criterion, activity_criterion.c.activity_id == rows.c.activity_id)
+        .distinct()
+        .subquery("criteria_pairs")
+    )
+    ids = sa.func.aggregate_strings(sa.cast(pairs.c.criterion_id, sa.Text), ",")
+    criteria = sa.select(
+        sa.literal("criteria"), pairs.c.key, *blanks, _null(sa.Integer), ids
+    ).group_by(pairs.c.key)
+    parts = [figures, criteria]
+    if attr is not None:
+        n = sa.func.count(sa.distinct(attr.c.activity_id))
+        parts.append(
+            sa.select(
+                sa.literal("old_unit"),
+                attr.c.unit_id,
+                *blanks[:2],
+                n,
+                *blanks[3:],
+                attr.c.source_unit_id,
+                _null(sa.Text),
+            )
+            .where(attr.c.source_unit_id != attr.c.unit_id)
+            .group_by(attr.c.unit_id, attr.c.source_unit_id)
+        )
+    return sa.union_all(*parts)
+
+
+def last_dates(end: dt.date, unit_ids: list[int] | None = None) -> sa.Select:
+    """``(unit_id, max date)`` of activities on or before ``end`` for the communes valid on it,
+    or only ``unit_ids`` (then only their own and their former units' activities are read)."""
+    sources = None
+    if unit_ids is not None:
+        ended = sa.select(AdminUnit.id).where(sa.not_(valid(AdminUnit, end)))
+        later = unit_map(ended, end, name="hist_back")
+        sources = sa.union(
+            sa.select(AdminUnit.id).where(AdminUnit.id.in_(unit_ids)),
+            sa.select(later.c.old_unit_id).where(later.c.unit_id.in_(unit_ids)),
+        )
+    attr = attribution(None, end, "hist", sources)
+    query = sa.select(attr.c.unit_id, sa.func.max(attr.c.activity_date)).group_by(attr.c.unit_id)
+    if unit_ids is not None:
+        query = query.where(attr.c.unit_id.in_(unit_ids))
+    return query
