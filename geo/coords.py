@@ -52,6 +52,10 @@ def vn_number(value: float, decimals: int = 0) -> str:
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
+def _g(value: float) -> str:
+    return f"{value:g}".replace(".", ",")
+
+
 def _float(text: str) -> float:
     return float(text.replace(",", "."))
 
@@ -79,7 +83,7 @@ def order_lat_lon(first: float, second: float, notation: str) -> ParsedPoint:
         return ParsedPoint(lon=second, lat=first, notation=notation)
     if _in_lon(first) and _in_lat(second):
         note = (
-            f"Đã đổi chỗ vĩ độ và kinh độ: {first:g} là kinh độ, {second:g} là vĩ độ "
+            f"Đã đổi chỗ vĩ độ và kinh độ: {_g(first)} là kinh độ, {_g(second)} là vĩ độ "
             "(ở Quảng Trị vĩ độ khoảng 16–18,2°, kinh độ khoảng 105,5–107,5°)."
         )
         return ParsedPoint(lon=first, lat=second, notation=notation, note=note)

@@ -44,7 +44,7 @@ from services.activity_input import (
     SATURDAY,
     ActivityError,
     ActivityInput,
-    _Problems,
+    Problems,
     last_saturday,
     parse_input,
     vn_date,
@@ -78,7 +78,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _check_date(values: ActivityInput, problems: _Problems, today: dt.date) -> None:
+def _check_date(values: ActivityInput, problems: Problems, today: dt.date) -> None:
     day = values.activity_date
     if problems.has("activity_date"):
         return
@@ -90,7 +90,7 @@ def _check_date(values: ActivityInput, problems: _Problems, today: dt.date) -> N
         problems.add("activity_date", f"{vn_date(day)} trước khi chương trình NTM bắt đầu (2010).")
 
 
-def _check_type(session: Session, values: ActivityInput, problems: _Problems):
+def _check_type(session: Session, values: ActivityInput, problems: Problems):
     if not values.type_code:
         problems.add("type_code", "chưa chọn loại hoạt động.")
         return None
@@ -115,7 +115,7 @@ def _valid_on(row, day: dt.date) -> bool:
     )
 
 
-def _check_organiser(session: Session, values: ActivityInput, problems: _Problems) -> None:
+def _check_organiser(session: Session, values: ActivityInput, problems: Problems) -> None:
     if values.organiser_id is None:
         problems.add("organiser_id", "chưa chọn đơn vị tổ chức.")
         return
@@ -138,7 +138,7 @@ def _quantity_limit(activity_type: ActivityType | None) -> float:
     return QUANTITY_LIMITS.get(unit, DEFAULT_QUANTITY_LIMIT)
 
 
-def _check_numbers(values: ActivityInput, activity_type, communes: int, problems: _Problems):
+def _check_numbers(values: ActivityInput, activity_type, communes: int, problems: Problems):
     limit = MAX_PARTICIPANTS_PER_COMMUNE * max(communes, 1)
     if values.participants is not None and values.participants > limit:
         problems.add(
@@ -171,7 +171,7 @@ def _check_numbers(values: ActivityInput, activity_type, communes: int, problems
         )
 
 
-def _check_place(session: Session, values: ActivityInput, problems: _Problems) -> list:
+def check_place(session: Session, values: ActivityInput, problems: Problems) -> list:
     """The communes of the geometry (or of the reported commune); problems when outside."""
     day = values.activity_date or dt.date.today()
     if problems.has("geometry"):
@@ -204,7 +204,7 @@ def _check_place(session: Session, values: ActivityInput, problems: _Problems) -
     return [spatial.CommunePart(unit.id, unit.name, None, None)]
 
 
-def _check_criteria(session: Session, values: ActivityInput, problems: _Problems) -> list:
+def _check_criteria(session: Session, values: ActivityInput, problems: Problems) -> list:
     if not values.criteria_ids:
         return []
     found = list(session.scalars(sa.select(Criterion).where(Criterion.id.in_(values.criteria_ids))))
@@ -247,11 +247,11 @@ def find_duplicate(session: Session, values: ActivityInput, exclude_id: int | No
 
 def check_activity(session: Session, values: ActivityInput, today=None, problems=None):
     """All database checks; returns ``(activity type, commune parts, criteria)`` or raises."""
-    problems = _Problems() if problems is None else problems
+    problems = Problems() if problems is None else problems
     _check_date(values, problems, today or dt.date.today())
     activity_type = _check_type(session, values, problems)
     _check_organiser(session, values, problems)
-    parts = _check_place(session, values, problems)
+    parts = check_place(session, values, problems)
     _check_numbers(values, activity_type, len(parts), problems)
     criteria = _check_criteria(session, values, problems)
     problems.raise_if_any()
@@ -337,7 +337,7 @@ def _by(by: str) -> str:
 def create_activity(session: Session, data: dict, by: str, today: dt.date | None = None, **extra):
     """Check and record a new activity; returns it (flushed, not committed)."""
     by = _by(by)
-    problems = _Problems()
+    problems = Problems()
     values = parse_input(data, problems)
     activity_type, parts, criteria = check_activity(session, values, today, problems)
     _confirm(session, values, data)
@@ -371,7 +371,7 @@ def update_activity(session, activity_id: int, data: dict, by: str, version, tod
     _check_version(activity, version)
     if activity.deleted_at is not None:
         raise ActivityError(f"Hoạt động số {activity_id} đã bị xoá: hãy khôi phục trước khi sửa.")
-    problems = _Problems()
+    problems = Problems()
     values = parse_input(data, problems)
     activity_type, parts, criteria = check_activity(session, values, today, problems)
     _confirm(session, values, data, activity.id, values.activity_date != activity.activity_date)

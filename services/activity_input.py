@@ -71,7 +71,7 @@ def vn_date(day: dt.date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
-class _Problems(list):
+class Problems(list):
     def add(self, name: str, message: str) -> None:
         self.append({"field": name, "message": f"{FIELD_LABELS.get(name, name)}: {message}"})
 
@@ -100,7 +100,7 @@ def parse_date(value) -> dt.date | None:
     raise ValueError(f"«{text}» không phải ngày hợp lệ (dạng dd/mm/yyyy)")
 
 
-def _number(value, kind: type, name: str, problems: _Problems):
+def _number(value, kind: type, name: str, problems: Problems):
     if value in (None, ""):
         return None
     try:
@@ -141,13 +141,13 @@ def parse_geometry(data: dict) -> tuple[BaseGeometry | None, list[str]]:
     return None, []
 
 
-def parse_input(data: dict, problems: _Problems | None = None) -> ActivityInput:
+def parse_input(data: dict, problems: Problems | None = None) -> ActivityInput:
     """Field-by-field parsing; every unreadable field is reported at once.
 
     With ``problems`` given, problems are added to it and not raised.
     """
     collect = problems is not None
-    problems = problems if collect else _Problems()
+    problems = problems if collect else Problems()
     values = ActivityInput()
     try:
         values.activity_date = parse_date(data.get("activity_date"))

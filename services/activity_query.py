@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -223,3 +223,36 @@ def suggest_criteria(
 def criteria_of_set_on(session: Session, day: dt.date) -> list[Criterion]:
     cset = criteria_set_on(session, day)
     return list(cset.criteria) if cset else []
+
+
+def locate(session: Session, data: dict) -> dict:
+    """Where a drawn, typed or uploaded geometry falls, before saving.
+
+    Returns the geometry (GeoJSON), notes on fixes (swapped coordinates), the communes
+    with the length or area in each, and the criteria to suggest; refuses a geometry
+    outside the province with its distance to the border, like saving would.
+    """
+    from shapely.geometry import mapping
+
+    from services.activities import ActivityError, check_place
+    from services.activity_input import Problems, parse_input
+
+    problems = Problems()
+    values = parse_input({**data, "reported_unit_id": None}, problems)
+    if problems.has("geometry"):
+        problems.raise_if_any()
+    if values.geometry is None:
+        raise ActivityError(
+            "Chưa có vị trí.", details=[{"field": "geometry", "message": "Chưa có vị trí."}]
+        )
+    day = values.activity_date or dt.date.today()
+    values.activity_date = day
+    parts = check_place(session, values, problems)
+    if problems.has("geometry"):
+        raise ActivityError(problems[0]["message"], details=list(problems))
+    return {
+        "geometry": mapping(values.geometry),
+        "notes": values.notes,
+        "communes": [asdict(p) for p in parts],
+        "suggestions": suggest_criteria(session, values.type_code, [p.unit_id for p in parts], day),
+    }

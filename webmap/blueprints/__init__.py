@@ -10,4 +10,5 @@ MODULES = [
     "priorities_pages",
     "map_api",
     "planner",
+    "activities",
 ]
