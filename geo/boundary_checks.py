@@ -119,7 +119,8 @@ class CheckReport:
     def lines(self) -> list[str]:
         """The report in Vietnamese, one line per finding."""
         out = [
-            f"Sửa hình học {r.feature}: {r.reason} (diện tích đổi {format_vn(r.area_change_pct, 3)}%)"
+            f"Sửa hình học {r.feature}: {r.reason} "
+            f"(diện tích đổi {format_vn(r.area_change_pct, 3)}%)"
             for r in self.repairs
         ]
         out += [
@@ -177,9 +178,11 @@ def repair_geometries(
                     f"{labels[i]}: hình học sai ({reason}), sửa xong không còn vùng nào"
                 )
             elif abs(change) > tolerance:
+                allowed = format_vn(tolerance * 100, 1)
                 problems.append(
                     f"{labels[i]}: hình học sai ({reason}); sửa tự động làm diện tích đổi "
-                    f"{format_vn(change * 100, 1)}% (cho phép ±{format_vn(tolerance * 100, 1)}%): hãy sửa trong phần mềm GIS"
+                    f"{format_vn(change * 100, 1)}% (cho phép ±{allowed}%): "
+                    "hãy sửa trong phần mềm GIS"
                 )
             else:
                 values[i] = fixed[k]
@@ -279,7 +282,7 @@ def check_boundaries(
     sliver_m2: float = SLIVER_M2,
     area_tolerance: float = AREA_TOLERANCE,
 ) -> tuple[gpd.GeoDataFrame, CheckReport]:
-    """Check ``frame`` (``code``, ``name``, geometry in EPSG:4326); return it repaired and promoted."""
+    """Check ``frame`` (``code``, ``name``, EPSG:4326); return it repaired and promoted."""
     report = CheckReport(sliver_m2=sliver_m2)
     report.problems += check_attributes(frame["code"], frame["name"], labels)
     geoms, report.repairs, problems = repair_geometries(

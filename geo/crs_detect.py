@@ -153,7 +153,10 @@ def decide_crs(declared: CRS | None, bounds: np.ndarray, explicit: str | CRS | N
             f"(WGS 84). {_metre_hint(bounds)}"
         )
     elif inside_province(bounds):
-        note = "Tệp không khai báo hệ toạ độ; toạ độ là độ nằm trong tỉnh nên coi là WGS 84 (EPSG:4326)."
+        note = (
+            "Tệp không khai báo hệ toạ độ; toạ độ là độ nằm trong tỉnh "
+            "nên coi là WGS 84 (EPSG:4326)."
+        )
         return CrsDecision(WGS84, "assumed", note)
     else:
         raise CrsError(

@@ -122,7 +122,7 @@ def _code_text(value) -> str | None:
 def prepare_frame(
     raw: gpd.GeoDataFrame, code_column: str | None, name_column: str | None
 ) -> tuple[gpd.GeoDataFrame, str, str]:
-    """``code``, ``name``, ``official_area_km2`` and geometry, from whatever columns the file has."""
+    """``code``, ``name``, ``official_area_km2`` and geometry, from the file's own columns."""
     columns = [c for c in raw.columns if c != raw.geometry.name]
     code_col = pick_column(columns, code_column, CODE_COLUMNS, "mã đơn vị")
     name_col = pick_column(columns, name_column, NAME_COLUMNS, "tên đơn vị")
@@ -196,7 +196,8 @@ def match_units(
             ids.append(None)
             if code and not create_missing:
                 problems.append(
-                    f"{labels[i]}: mã {code} không khớp đơn vị cấp xã nào có hiệu lực ngày {day:%d/%m/%Y} "
+                    f"{labels[i]}: mã {code} không khớp đơn vị cấp xã nào "
+                    f"có hiệu lực ngày {day:%d/%m/%Y} "
                     "(dùng --create-missing để tạo đơn vị mới)"
                 )
     return ids, problems, notes
