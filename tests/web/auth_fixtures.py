@@ -25,12 +25,12 @@ _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def first_department_code(engine: sa.Engine) -> str:
-    """Code of the first department in the database (the officer's unit by default)."""
+    """Code of the first department in the database, current ones (no end date) first."""
     with Session(engine) as session:
         return session.scalar(
             sa.select(Organisation.code)
             .where(Organisation.kind == "department")
-            .order_by(Organisation.id)
+            .order_by(Organisation.valid_to.is_not(None), Organisation.id)
         )
 
 

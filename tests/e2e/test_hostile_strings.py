@@ -1,0 +1,267 @@
+"""Hostile strings through every input that exists, shown in a real headless Chromium.
+
+The corpus (``tests/hostile_strings.py``) goes into priority list names and notes (priority
+lists API), activity descriptions and villages (activities API, as a department officer),
+organisation names, commune names, account display names and commune history. Each page that
+shows them is opened with sign-in, CSRF and the Content-Security-Policy on; no dialog may open,
+``window.__xss`` must stay unset in every frame, no CSP violation may happen (an escaped string
+never reaches the parser as markup), and no request may leave the app.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
+
+from geo import schema
+from geo.db import make_engine
+from geo.models import AdminUnit, Organisation, UserAccount
+from services import audit, reference_data
+from tests.conftest import data_dir
+from tests.hostile_strings import HOSTILE_STRINGS
+from tests.web.auth_fixtures import PASSWORD, browser_login, ensure_user, login
+from webmap.app import create_app
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]  # fmt: skip
+WATCH = """
+window.__csp = [];
+document.addEventListener('securitypolicyviolation',
+    e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + (e.sample || '')));
+"""
+#: short strings that a page must show literally as text
+VISIBLE = [s for s in HOSTILE_STRINGS if len(s) < 60 and "\x00" not in s and "\x1b" not in s]
+
+
+def _last_saturday(today: dt.date) -> dt.date:
+    return today - dt.timedelta(days=(today.weekday() - 5) % 7 or 7)
+
+
+def _plant(app, engine) -> dict:
+    """Put the corpus into every input path; returns ids of what was made."""
+    planted = {"lists": [], "activities": [], "refused": []}
+    planner = login(app.test_client(), "planner")
+    for text in HOSTILE_STRINGS:
+        response = planner.post("/api/priority-lists", json={"name": text[:200], "note": text})
+        assert response.status_code < 500, text
+        if response.status_code == 201:
+            planted["lists"].append(response.get_json()["id"])
+        else:
+            planted["refused"].append(("list", text[:40], response.status_code))
+    with Session(engine) as s:
+        org = s.scalar(
+            sa.select(Organisation)
+            .where(Organisation.kind == "department", Organisation.valid_to.is_(None))
+            .order_by(Organisation.id)
+        )
+        org_code, org_id = org.code, org.id
+        units = s.scalars(
+            sa.select(AdminUnit)
+            .where(AdminUnit.level == "commune", AdminUnit.valid_to.is_(None))
+            .order_by(AdminUnit.id)
+            .limit(12)
+        ).all()
+        planted["unit_id"] = units[0].id
+        for unit, text in zip(units[1:], VISIBLE, strict=False):
+            unit.name = text  # commune names as an import could set them
+        org.short_name = VISIBLE[0][:80]
+        org.name = VISIBLE[3]
+        for text in HOSTILE_STRINGS[:20]:
+            audit.record(s, "commune_note", units[0].id, "update", text[:120],
+                         {"note": "cũ"}, {"note": text}, units[0].id)  # fmt: skip
+        s.commit()
+    officer = login(app.test_client(), "department_officer", org_code)
+    day = _last_saturday(dt.date.today())
+    for text in HOSTILE_STRINGS:
+        body = {
+            "activity_date": day.isoformat(),
+            "type_code": "ROAD_REPAIR",
+            "organiser_id": org_id,
+            "participants": 10,
+            "description": text,
+            "village": text[:200],
+            "geometry": {"type": "Point", "coordinates": [107.0, 16.8]},
+            "confirm_duplicate": True,
+        }
+        response = officer.post("/api/activities", json=body)
+        assert response.status_code < 500, (text, response.get_data(as_text=True)[:300])
+        if response.status_code == 201:
+            planted["activities"].append(response.get_json()["id"])
+        else:
+            planted["refused"].append(("activity", text[:40], response.get_json()))
+    ensure_user(engine, "viewer")
+    with Session(engine) as s:
+        viewer = s.scalar(sa.select(UserAccount).where(UserAccount.username == "test-viewer"))
+        viewer.display_name = VISIBLE[1]
+        s.commit()
+    return planted
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    path = tmp_path_factory.mktemp("e2e") / "hostile.sqlite"
+    engine = make_engine(f"sqlite:///{path}")
+    schema.upgrade(engine)
+    with Session(engine) as session:
+        reference_data.load_all(session, data_dir())
+        session.commit()
+    app = create_app(
+        {"DATABASE_URL": f"sqlite:///{path}", "NTM_SECRET_KEY": "e2e", "NTM_AUTH": "required"}
+    )
+    planted = _plant(app, engine)
+    admin, _ = ensure_user(engine, "admin")
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield {"url": f"http://127.0.0.1:{http.server_port}", "admin": admin, "app": app, **planted}
+    http.shutdown()
+    thread.join(5)
+    app.extensions["ntm_engine"].dispose()
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="vi-VN")
+        context.add_init_script(WATCH)
+        page = context.new_page()
+        page.outside, page.dialogs, page.errors = [], [], []
+        base = server["url"]
+        page.on(
+            "request",
+            lambda r: (
+                None
+                if r.url.startswith((base + "/", "data:", "about:", "blob:"))
+                else page.outside.append(r.url)
+            ),
+        )
+        page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+        page.on("pageerror", lambda e: page.errors.append(str(e)))
+        browser_login(page, base, server["admin"], PASSWORD)
+        yield page
+        context.close()
+        browser.close()
+
+
+def _pages(server) -> list[str]:
+    rules = {r.rule for r in server["app"].url_map.iter_rules()}
+    wanted = [
+        "/",
+        "/map",
+        "/admin/accounts",
+        f"/communes/{server['unit_id']}/history",
+        "/priority-lists",
+        *[f"/priority-lists/{i}" for i in server["lists"][:6]],
+        "/activities",
+        *[f"/activities/{i}" for i in server["activities"][:6]],
+    ]
+    known = {"/priority-lists": "/priority-lists", "/activities": "/activities"}
+    return [
+        w
+        for w in wanted
+        if w.split("/")[1] in {"", "map", "admin", "communes"}
+        or known.get("/" + w.split("/")[1]) in rules
+    ]
+
+
+def _hover_map(page) -> None:
+    """Move over the map so tooltips with commune and organisation names render."""
+    for frame in [page.main_frame, *page.main_frame.child_frames]:
+        box = frame.evaluate(
+            "() => { const m = document.querySelector('.leaflet-container');"
+            " if (!m) return null; const r = m.getBoundingClientRect();"
+            " return [r.left, r.top, r.width, r.height]; }"
+        )
+        if not box:
+            continue
+        offset = page.evaluate("() => [0, 0]")
+        if frame is not page.main_frame:
+            offset = frame.frame_element().bounding_box()
+            offset = [offset["x"], offset["y"]]
+        for fx in (0.3, 0.45, 0.6, 0.75):
+            for fy in (0.3, 0.5, 0.7):
+                page.mouse.move(offset[0] + box[0] + box[2] * fx, offset[1] + box[1] + box[3] * fy)
+                page.wait_for_timeout(60)
+                page.mouse.click(offset[0] + box[0] + box[2] * fx, offset[1] + box[1] + box[3] * fy)
+
+
+def test_corpus_went_in(server):
+    assert len(HOSTILE_STRINGS) >= 50
+    assert len(server["lists"]) >= 45, server["refused"]
+    assert len(server["activities"]) >= 45, server["refused"]
+
+
+def test_hostile_strings_show_as_text_and_run_nothing(page, server):
+    visited = []
+    for path in _pages(server):
+        response = page.goto(server["url"] + path)
+        page.wait_for_load_state("networkidle")
+        assert response.status < 400, path
+        if path in ("/", "/map"):
+            _hover_map(page)
+        for frame in page.frames:
+            assert frame.evaluate("() => window.__xss") is None, f"script ran on {path}"
+        violations = page.evaluate("() => window.__csp")
+        assert violations == [], f"CSP violations on {path}: {violations[:5]}"
+        visited.append(path)
+    assert not page.dialogs, page.dialogs
+    assert not page.outside, page.outside
+    assert {"/", "/map", "/priority-lists", "/activities"} <= set(visited), visited
+
+
+def test_list_names_are_literal_text(page, server):
+    page.goto(server["url"] + "/priority-lists")
+    text = page.inner_text("body")
+    shown = [s for s in VISIBLE if s.strip() and s.strip() in text]
+    assert len(shown) >= 20, f"only {len(shown)} hostile names shown literally"
+    assert "<script>window.__xss=1</script>" in text
+
+
+def test_history_and_accounts_show_literal_text(page, server):
+    page.goto(f"{server['url']}/communes/{server['unit_id']}/history")
+    text = page.inner_text("body")
+    assert "<script>window.__xss=1</script>" in text
+    assert "<img src=x onerror=window.__xss=1>" in text
+    page.goto(server["url"] + "/admin/accounts")
+    assert VISIBLE[1] in page.inner_text("body")
+    assert page.evaluate("() => window.__xss") is None
+
+
+def test_activity_description_is_literal_text(page, server):
+    rules = {r.rule for r in server["app"].url_map.iter_rules()}
+    if "/activities/<int:activity_id>" not in rules:
+        pytest.skip("no activity page in this tree")
+    shown = 0
+    for activity_id in server["activities"][:10]:
+        page.goto(f"{server['url']}/activities/{activity_id}")
+        text = page.inner_text("body")
+        shown += any(s in text for s in VISIBLE)
+        assert page.evaluate("() => window.__xss") is None
+    assert shown >= 5
+
+
+def test_the_watchers_work(page, server):
+    """Controls: markup injected past escaping is caught by the CSP watcher, and a script
+    that runs (a page without the policy) is caught by the ``__xss`` check."""
+    page.goto(server["url"] + "/login")
+    page.evaluate(
+        "() => document.body.insertAdjacentHTML('beforeend',"
+        " '<img src=x onerror=\"window.__xss=1\">')"
+    )
+    page.wait_for_function("() => window.__csp.length > 0")
+    assert page.evaluate("() => window.__xss") is None  # blocked by the policy
+    page.goto("about:blank")  # no policy there
+    page.set_content("<img src=x onerror=window.__xss=1>")
+    page.wait_for_function("() => window.__xss === 1")
