@@ -24,6 +24,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "all": ("Tất cả", "All"),
     "any": ("Bất kỳ", "Any"),
     "reset": ("Xoá bộ lọc", "Clear filters"),
+    "zoom_matching": ("Phóng tới các xã này", "Zoom to them"),
+    "bad_date": (
+        "Ngày không hợp lệ: hãy nhập theo dạng ngày/tháng/năm, ví dụ 01/10/2026.",
+        "Invalid date: type day/month/year, e.g. 01/10/2026.",
+    ),
     "matching": ("xã phù hợp", "matching communes"),
     "of": ("trên", "of"),
     "close": ("Đóng", "Close"),

@@ -91,7 +91,9 @@
     e.preventDefault();
     var form = e.target, name = form.elements.name.value.trim();
     if (!name) { flash(T.name_required, true); form.elements.name.focus(); return; }
-    var body = { name: name, period_from: form.elements.period_from.value || null, period_to: form.elements.period_to.value || null, note: form.elements.note.value.trim() || null };
+    var from = NTM.parseDate(form.elements.period_from.value), to = NTM.parseDate(form.elements.period_to.value);
+    if (from === null || to === null) { flash(T.bad_date, true); return; }
+    var body = { name: name, period_from: from || null, period_to: to || null, note: form.elements.note.value.trim() || null };
     NTM.request(API, { method: "POST", body: body }).then(function (list) {
       form.reset();
       $("new-list").open = false;
@@ -146,7 +148,7 @@
     NTM.request(API + "/" + current.id + "/history").then(function (events) {
       $("history-items").innerHTML = events.map(function (ev) {
         return "<li><b>" + esc(ev.action === "add" ? T.added : T.removed) + "</b> " + esc(ev.name) +
-          "<br><small>" + esc(T.by) + " " + esc(ev.by) + " · " + esc(NTM.date(ev.at)) + " " + esc(String(ev.at).slice(11, 16)) +
+          "<br><small>" + esc(T.by) + " " + esc(ev.by) + " · " + esc(NTM.dateTime(ev.at)) +
           (ev.reason ? " · " + esc(ev.reason) : "") + "</small></li>";
       }).join("") || "<li>" + esc(T.none_yet) + "</li>";
     }, function (err) { flash(err.message, true); });
@@ -159,8 +161,22 @@
     }, function (err) { flash(err.message, true); });
   }
 
+  function localiseDraw() {
+    if (NTM.lang !== "vi" || !L.drawLocal) return;
+    var d = L.drawLocal.draw;
+    d.toolbar.buttons.rectangle = "Vẽ hình chữ nhật để thêm các xã vào danh sách";
+    d.toolbar.buttons.polygon = "Vẽ đa giác để thêm các xã vào danh sách";
+    d.toolbar.actions = { title: "Huỷ vẽ", text: "Huỷ" };
+    d.toolbar.finish = { title: "Kết thúc vẽ", text: "Xong" };
+    d.toolbar.undo = { title: "Xoá điểm vừa vẽ", text: "Xoá điểm cuối" };
+    d.handlers.rectangle.tooltip.start = "Bấm và kéo để vẽ hình chữ nhật.";
+    d.handlers.simpleshape.tooltip.end = "Thả chuột để kết thúc.";
+    d.handlers.polygon.tooltip = { start: "Bấm để bắt đầu vẽ.", cont: "Bấm để vẽ tiếp.", end: "Bấm vào điểm đầu tiên để khép đa giác." };
+  }
+
   function setupDraw() {
     if (!L.Control.Draw) return;
+    localiseDraw();
     var drawn = L.featureGroup().addTo(app.map);
     drawControl = new L.Control.Draw({
       position: "topleft",

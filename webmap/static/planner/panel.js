@@ -86,9 +86,9 @@
 
   var panelSeq = 0;
   NTM.panel = {
-    show: function (id) {
+    show: function (id, keepTab) {
       var mine = ++panelSeq, app = NTM.app;
-      NTM.showTab("commune");
+      if (!keepTab) NTM.showTab("commune");
       $("commune-panel").innerHTML = '<p class="placeholder">' + esc(T.loading_data) + "</p>";
       var list = NTM.lists && NTM.lists.current();
       var params = NTM.query({ set: $("criteria-set").value, list: list ? list.id : "", lang: NTM.lang });
@@ -98,7 +98,7 @@
         $("commune-panel").innerHTML = '<p class="flash error">' + esc(err.message) + "</p>";
       });
     },
-    refresh: function () { if (NTM.app.selected) NTM.panel.show(NTM.app.selected); },
+    refresh: function () { if (NTM.app.selected) NTM.panel.show(NTM.app.selected, true); },
   };
 
   /* ---- search ---------------------------------------------------------------------------- */

@@ -154,12 +154,17 @@
     return title;
   }
   function renderLegend() {
-    var theme = themeOf(), counts = {}, ids = app.matchingIds();
-    ids.forEach(function (id) { var k = theme.assign[id]; counts[k] = (counts[k] || 0) + 1; });
+    var theme = themeOf(), counts = {}, derived = {}, ids = app.matchingIds();
+    ids.forEach(function (id) {
+      var k = theme.assign[id];
+      counts[k] = (counts[k] || 0) + 1;
+      if (app.attrs.communes[id].ntm_derived) derived[k] = (derived[k] || 0) + 1;
+    });
     var html = "<h3>" + NTM.esc(legendTitle()) + "</h3><ul>";
     theme.classes.forEach(function (c) {
       var n = counts[c.key] || 0;
-      var extra = c.derived ? ' <span class="tag derived">' + c.derived + " " + NTM.esc(T.derived) + "</span>" : "";
+      var d = state.theme === "ntm" ? derived[c.key] || 0 : 0;
+      var extra = d ? ' <span class="tag derived">' + d + " " + NTM.esc(T.derived) + "</span>" : "";
       html += '<li class="' + (n ? "" : "empty") + '" data-key="' + NTM.esc(c.key) + '">' + swatch(c.color) +
         "<span>" + NTM.esc(c.label) + extra + '</span><span class="count">' + NTM.number(n) + "</span></li>";
     });
@@ -190,8 +195,8 @@
       if (mine !== seq.attrs) return;
       app.attrs = attrs;
       fillAttributeFilters();
-      if (!$("period-from").value) $("period-from").value = attrs.period.from;
-      if (!$("period-to").value) $("period-to").value = attrs.period.to;
+      if (!$("period-from").value) $("period-from").value = NTM.date(attrs.period.from);
+      if (!$("period-to").value) $("period-to").value = NTM.date(attrs.period.to);
       busy(false);
       app.restyle();
     });
@@ -307,8 +312,8 @@
     $("show-activities").checked = state.act === "1";
     $("show-heat").checked = state.heat === "1";
     $("show-labels").checked = state.labels === "1";
-    if (state.from) $("period-from").value = state.from;
-    if (state.to) $("period-to").value = state.to;
+    if (state.from) $("period-from").value = NTM.date(state.from);
+    if (state.to) $("period-to").value = NTM.date(state.to);
   }
   function fillCriteria() {
     var set = $("criteria-set").value;
@@ -337,7 +342,13 @@
     var serverSide = { "criteria-set": "set", criterion: "criterion", "period-from": "from", "period-to": "to", "f-type": "types", "f-org": "org" };
     Object.keys(serverSide).forEach(function (id) {
       $(id).addEventListener("change", function () {
-        state[serverSide[id]] = this.value;
+        var value = this.value;
+        if (this.classList.contains("date")) {
+          value = NTM.parseDate(this.value);
+          if (value === null) { showError(new Error(T.bad_date)); this.focus(); return; }
+          $("map-error").hidden = true;
+        }
+        state[serverSide[id]] = value;
         if (id === "criteria-set") { state.criterion = ""; fillCriteria(); }
         if (id === "criterion" && this.value && state.theme !== "criterion") { state.theme = "criterion"; $("theme").value = "criterion"; }
         app.saveState();
@@ -351,6 +362,11 @@
     $("show-heat").addEventListener("change", function () { state.heat = this.checked ? "1" : ""; app.saveState(); loadActivities().catch(showError); });
     $("show-labels").addEventListener("change", function () { state.labels = this.checked ? "1" : "0"; app.saveState(); updateLabels(); });
     $("basemap").addEventListener("change", function () { state.base = this.value; app.saveState(); useBasemap(this.value); });
+    $("zoom-matching").addEventListener("click", function () {
+      var bounds = L.latLngBounds([]);
+      app.matchingIds().forEach(function (id) { if (app.byId[id]) bounds.extend(app.byId[id].getBounds()); });
+      if (bounds.isValid()) map.fitBounds(bounds, { maxZoom: 12, padding: [30, 30] });
+    });
     $("reset-filters").addEventListener("click", function () {
       ["diff", "cstat", "ntm", "dept", "dist"].forEach(function (k) { state[k] = ""; });
       ["f-difficulty", "f-cstatus", "f-ntm", "f-dept", "f-district"].forEach(function (id) { $(id).value = ""; });
@@ -385,7 +401,7 @@
         NTM.request("/api/map/outline").then(function (data) {
           outlineLayer = L.geoJSON(data, { interactive: false, style: { color: "#1b3a1b", weight: 2.6, fill: false } }).addTo(map);
         }),
-        NTM.request("/api/map/labels").then(function (points) { labelPoints = points; }),
+        NTM.request("/api/map/labels").then(function (points) { labelPoints = app.labelPoints = points; }),
       ]);
     }).then(function () {
       app.restyle();

@@ -35,6 +35,24 @@
     return p[2] + "/" + p[1] + "/" + p[0];
   };
 
+  /* "dd/mm/yyyy" (what a Vietnamese user types) to ISO; "" stays ""; anything else is null. */
+  NTM.parseDate = function (text) {
+    text = String(text || "").trim();
+    if (!text) return "";
+    var m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(text);
+    if (!m) return null;
+    var d = new Date(Date.UTC(Number(m[3]), Number(m[2]) - 1, Number(m[1])));
+    if (d.getUTCDate() !== Number(m[1]) || d.getUTCMonth() !== Number(m[2]) - 1) return null;
+    return d.toISOString().slice(0, 10);
+  };
+
+  NTM.dateTime = function (iso) {
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) return NTM.date(iso);
+    var pad = function (n) { return String(n).padStart(2, "0"); };
+    return pad(d.getDate()) + "/" + pad(d.getMonth() + 1) + "/" + d.getFullYear() + " " + pad(d.getHours()) + ":" + pad(d.getMinutes());
+  };
+
   NTM.csrf = function () {
     var meta = document.querySelector('meta[name="csrf-token"]');
     return meta ? meta.content : "";
@@ -43,7 +61,7 @@
   /* fetch + JSON; a failure becomes an Error whose message is the server's Vietnamese one. */
   NTM.request = function (url, options) {
     options = options || {};
-    var init = { method: options.method || "GET", headers: { Accept: "application/json" }, credentials: "same-origin" };
+    var init = { method: options.method || (options.body !== undefined ? "POST" : "GET"), headers: { Accept: "application/json" }, credentials: "same-origin" };
     if (options.body !== undefined) {
       init.headers["Content-Type"] = "application/json";
       init.headers["X-CSRFToken"] = NTM.csrf();
