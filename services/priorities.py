@@ -220,6 +220,7 @@ def update_list(
     if note is not UNCHANGED:
         new_note = _clean_text(note, "note (ghi chú)", NOTE_MAX_CHARS)
     _check_period(new_from, new_to)
+    _check_items_fit(session, plist, new_from, new_to)
     _claim(session, plist, version)
     plist.name, plist.period_from, plist.period_to, plist.note = (
         new_name,
@@ -230,6 +231,27 @@ def update_list(
     _audit(session, plist, "update", by, before=before, after=_snapshot(plist))
     session.flush()
     return plist
+
+
+def _check_items_fit(
+    session: Session, plist: PriorityList, period_from: dt.date | None, period_to: dt.date | None
+) -> None:
+    """Refuse a new period that some communes already in the list did not exist in."""
+    outside = session.execute(
+        sa.select(AdminUnit.id, AdminUnit.name)
+        .join(PriorityListItem, PriorityListItem.unit_id == AdminUnit.id)
+        .where(
+            PriorityListItem.priority_list_id == plist.id,
+            sa.not_(period_condition(period_from, period_to)),
+        )
+        .order_by(AdminUnit.name)
+    ).all()
+    if outside:
+        raise PriorityValidationError(
+            f"Không đổi được kỳ thành {period_text(period_from, period_to)}: {len(outside)} xã "
+            "trong danh sách không có hiệu lực trong kỳ mới. Hãy bớt các xã này trước.",
+            details=[f"“{name}” (mã số {unit_id})" for unit_id, name in outside],
+        )
 
 
 def delete_list(session: Session, list_id: int, *, version, by: str) -> None:
@@ -280,7 +302,9 @@ def _eligible_units(session: Session, plist: PriorityList, ids: list[int]) -> li
     valid = set(
         session.scalars(
             sa.select(AdminUnit.id).where(
-                AdminUnit.id.in_(ids), AdminUnit.level == "commune", period_condition(plist)
+                AdminUnit.id.in_(ids),
+                AdminUnit.level == "commune",
+                period_condition(plist.period_from, plist.period_to),
             )
         )
     )

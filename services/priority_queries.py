@@ -148,10 +148,9 @@ def compare(session: Session, list_a: int, list_b: int) -> Comparison:
     return Comparison(added=refs(a.keys() - b.keys(), a), removed=refs(b.keys() - a.keys(), b))
 
 
-def period_condition(plist: PriorityList) -> sa.ColumnElement:
-    """Units valid at some day of the list's period (today when it has none)."""
-    start: dt.date | None = plist.period_from
-    end: dt.date | None = plist.period_to
+def period_condition(period_from: dt.date | None, period_to: dt.date | None) -> sa.ColumnElement:
+    """Units valid at some day of the period (today when it has neither end)."""
+    start, end = period_from, period_to
     if start is None and end is None:
         start = end = dt.date.today()
     conditions = []
@@ -181,7 +180,7 @@ def addable_communes(session: Session, list_id: int) -> list[UnitRef]:
         sa.select(AdminUnit.id, AdminUnit.name)
         .where(
             AdminUnit.level == "commune",
-            period_condition(plist),
+            period_condition(plist.period_from, plist.period_to),
             AdminUnit.id.not_in(present),
         )
         .order_by(AdminUnit.name, AdminUnit.id)

@@ -294,6 +294,23 @@ def test_update_changes_only_given_fields_and_checks_period(seeded):
     assert (audit.before["period_to"], audit.after["period_to"]) == ("2026-12-31", "2026-06-30")
 
 
+def test_period_cannot_change_to_one_the_listed_communes_did_not_exist_in(seeded, communes):
+    plist = new_list(seeded, period_from="2025-01-01", period_to="2025-12-31")
+    ids = [communes["old"].id, communes["con_co"].id]
+    priorities.add_communes(seeded, plist.id, ids, version=1, by="A")
+    with pytest.raises(PriorityValidationError) as caught:
+        priorities.update_list(
+            seeded, plist.id, version=2, by="A", period_from="2026-01-01", period_to="2026-12-31"
+        )
+    assert "Không đổi được kỳ thành 01/01/2026 – 31/12/2026: 1 xã" in caught.value.user_msg
+    assert caught.value.details == [f"“Phường Đông Giang” (mã số {communes['old'].id})"]
+    with pytest.raises(PriorityValidationError) as caught:
+        priorities.update_list(seeded, plist.id, version=2, by="A", period_to="2025-06-30")
+    assert caught.value.details == [f"“Đặc khu Cồn Cỏ” (mã số {communes['con_co'].id})"]
+    priorities.update_list(seeded, plist.id, version=2, by="A", period_to="2025-09-30")
+    assert plist.version == 3 and plist.period_to == dt.date(2025, 9, 30)
+
+
 def test_soft_delete_hides_the_list_and_keeps_its_rows(seeded, communes):
     plist = new_list(seeded)
     priorities.add_communes(seeded, plist.id, [communes["con_co"].id], version=1, by="A")
