@@ -1,0 +1,143 @@
+"""Recording an activity in a real headless Chromium, with sign-in, CSRF and the CSP on.
+
+A department officer opens the form, draws a line across two communes with
+leaflet-draw, sees both communes appear, fills the form, saves, and finds the
+activity in the list, in both communes, and on the list's map. Screenshots go to
+tests/artifacts/activities/.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
+
+from geo import schema
+from geo.db import make_engine
+from geo.models import Activity
+from services import reference_data
+from services.activities import last_saturday
+from services.communes import communes_on
+from tests.conftest import PROJECT_ROOT, data_dir
+from tests.web.auth_fixtures import browser_login, ensure_user
+from webmap.app import create_app
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts" / "activities"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]  # fmt: skip
+FIRST, SECOND = "Phường Đông Hà", "Phường Nam Đông Hà"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    path = tmp_path_factory.mktemp("e2e") / "activities.sqlite"
+    engine = make_engine(f"sqlite:///{path}")
+    schema.upgrade(engine)
+    with Session(engine) as session:
+        reference_data.load_all(session, data_dir())
+        session.commit()
+        frame = communes_on(session, last_saturday())
+        points = {
+            n: frame.loc[frame["name"] == n, "geometry"].iloc[0].representative_point()
+            for n in (FIRST, SECOND)
+        }
+    app = create_app(
+        {"DATABASE_URL": f"sqlite:///{path}", "NTM_SECRET_KEY": "e2e", "NTM_AUTH": "required"}
+    )
+    username, _ = ensure_user(engine, "department_officer", "QT44-SXD")
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield {
+        "url": f"http://127.0.0.1:{http.server_port}",
+        "username": username,
+        "engine": engine,
+        "points": points,
+    }
+    http.shutdown()
+    thread.join(5)
+    app.extensions["ntm_engine"].dispose()
+    engine.dispose()
+
+
+@pytest.fixture
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="vi-VN")
+        page = context.new_page()
+        page.outside, page.errors, page.dialogs = [], [], []
+        base = server["url"]
+        page.on(
+            "request",
+            lambda r: r.url.startswith((base + "/", "data:")) or page.outside.append(r.url),
+        )
+        page.on("pageerror", lambda e: page.errors.append(str(e)))
+        page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+        browser_login(page, base, server["username"])
+        yield page
+        context.close()
+        browser.close()
+
+
+def _pixel(page, point) -> tuple[float, float]:
+    """Where a lon/lat point is on screen, in the form's map."""
+    box = page.locator("#activity-map").bounding_box()
+    xy = page.evaluate(
+        "([lat, lng]) => activityMap.latLngToContainerPoint([lat, lng])", [point.y, point.x]
+    )
+    return box["x"] + xy["x"], box["y"] + xy["y"]
+
+
+def test_draw_a_line_across_two_communes_save_and_find_it(page, server):
+    a, b = server["points"][FIRST], server["points"][SECOND]
+    page.goto(server["url"] + "/activities/new")
+    page.wait_for_selector(
+        "#activity-map .leaflet-overlay-pane path", state="attached", timeout=15_000
+    )
+    page.evaluate(
+        "([a, b]) => activityMap.fitBounds([a, b], {padding: [120, 120], animate: false})",
+        [[a.y, a.x], [b.y, b.x]],
+    )
+    page.click(".leaflet-draw-draw-polyline")
+    for point in (a, b):
+        page.mouse.click(*_pixel(page, point))
+        page.wait_for_timeout(150)
+    page.click(".leaflet-draw-actions a[title='Finish drawing']")
+    # (wait_for_function evaluates a string: the page's CSP forbids that, rightly)
+    page.locator("#communes-found li").nth(1).wait_for(timeout=15_000)
+    found = page.locator("#communes-found li").all_inner_texts()
+    assert any(t.startswith(FIRST) for t in found) and any(t.startswith(SECOND) for t in found)
+    assert all("dài" in t and " m" in t for t in found)
+    page.select_option("#type_code", "ROAD_REPAIR")
+    page.select_option("#organiser_id", label="Sở Xây dựng")
+    page.fill("input[name=participants]", "35")
+    page.fill("input[name=workdays]", "35")
+    page.fill("input[name=quantity]", "0.9")
+    page.fill("textarea[name=description]", "Sửa đường liên phường <b>thử</b>")
+    page.screenshot(path=str(ARTIFACTS / "1-form-with-line.png"))
+    page.click("#save")
+    page.wait_for_url("**/activities?highlight=*", timeout=15_000)
+    row = page.locator("#activity-table tr.highlight")
+    row.wait_for(timeout=10_000)
+    communes = row.locator("td.communes").inner_text()
+    assert FIRST in communes and SECOND in communes
+    page.locator("#list-map[data-count]").wait_for(timeout=15_000)
+    assert int(page.get_attribute("#list-map", "data-count")) >= 1
+    assert page.locator("#list-map path.leaflet-interactive").count() >= 1
+    page.screenshot(path=str(ARTIFACTS / "2-list-and-map.png"))
+    with Session(server["engine"]) as session:
+        saved = session.scalars(sa.select(Activity).order_by(Activity.id.desc())).first()
+        assert saved.geom is not None and saved.participants == 35
+        assert {c.unit.name for c in saved.communes} >= {FIRST, SECOND}
+        assert saved.created_by == server["username"]
+    assert page.outside == [] and page.errors == [] and page.dialogs == []
