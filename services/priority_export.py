@@ -44,7 +44,8 @@ HISTORY_HEADERS = (
 KIND_LABELS = {"xa": "Xã", "phuong": "Phường", "thi_tran": "Thị trấn", "dac_khu": "Đặc khu"}
 ACTION_LABELS = {"add": "Thêm", "remove": "Bớt"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-COLUMN_WIDTHS = (6, 10, 28, 10, 16, 22, 22, 50)
+ITEM_WIDTHS = (6, 10, 28, 10, 16, 22, 22, 50)
+HISTORY_WIDTHS = (6, 10, 28, 10, 22, 22, 50)
 
 
 def neutralise(text: str | None) -> str:
@@ -123,7 +124,8 @@ def header_block(session: Session, list_id: int, now: dt.datetime) -> list[tuple
     ]
 
 
-def _write_sheet(sheet, block, headers, rows, time_column: int, area_column: int | None) -> None:
+def _write_sheet(sheet, block, headers, widths, rows, time_column: int, area_column=None) -> None:
+    """Header block, a bold header row, the rows; times and areas formatted, long text wrapped."""
     for label, value in block:
         sheet.append([label, value])
         sheet.cell(sheet.max_row, 1).font = Font(bold=True)
@@ -136,11 +138,12 @@ def _write_sheet(sheet, block, headers, rows, time_column: int, area_column: int
     for row in rows:
         sheet.append(row)
         sheet.cell(sheet.max_row, time_column).number_format = "dd/mm/yyyy hh:mm"
+        sheet.cell(sheet.max_row, len(headers)).alignment = Alignment(wrap_text=True)
         if area_column is not None:
             sheet.cell(sheet.max_row, area_column).number_format = "#,##0.00"
             if row[area_column - 1] is None:
                 sheet.cell(sheet.max_row, area_column).value = NO_DATA
-    for index, width in enumerate(COLUMN_WIDTHS[: len(headers)], start=1):
+    for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = sheet.cell(header_row + 1, 1)
 
@@ -153,11 +156,11 @@ def to_xlsx(session: Session, list_id: int, now: dt.datetime | None = None) -> b
     sheet = book.active
     sheet.title = "Danh sách"
     rows = [_item_row(n, it) for n, it in enumerate(priorities.items(session, list_id), 1)]
-    _write_sheet(sheet, block, ITEM_HEADERS, rows, time_column=7, area_column=5)
+    _write_sheet(sheet, block, ITEM_HEADERS, ITEM_WIDTHS, rows, time_column=7, area_column=5)
     events = priorities.history(session, list_id)
     history_rows = [_history_row(n, e) for n, e in enumerate(events, 1)]
     history_sheet = book.create_sheet("Lịch sử")
-    _write_sheet(history_sheet, block, HISTORY_HEADERS, history_rows, 6, None)
+    _write_sheet(history_sheet, block, HISTORY_HEADERS, HISTORY_WIDTHS, history_rows, 6)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
