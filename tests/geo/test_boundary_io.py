@@ -153,6 +153,7 @@ def test_kmz(communes, tmp_path):
     [
         ("../../evil.shp", "đường dẫn thoát ra ngoài thư mục (../)"),
         ("data/../../evil.shp", "đường dẫn thoát ra ngoài thư mục (../)"),
+        ("..\\..\\evil.shp", "đường dẫn thoát ra ngoài thư mục (../)"),
         ("/tmp/evil.shp", "đường dẫn tuyệt đối"),
         ("C:/evil.shp", "đường dẫn tuyệt đối"),
     ],
