@@ -30,6 +30,7 @@ ROLE_LABELS = {
 }
 #: roles whose account must name the unit they belong to
 UNIT_ROLES = ("department_officer", "working_group_officer")
+OWN_ACTIVITIES_ONLY = "Bạn chỉ được ghi và sửa hoạt động do chính đơn vị mình tổ chức."
 #: an unknown username costs as much as a wrong password (no timing oracle)
 _DUMMY_HASH = generate_password_hash("not a password of anyone")
 
@@ -186,6 +187,4 @@ def can_edit_activity(user: UserAccount | None, activity: Activity) -> bool:
 def require_activity_edit(user: UserAccount | None, activity: Activity) -> None:
     """Raise ``PermissionDeniedError`` unless ``can_edit_activity``."""
     if not can_edit_activity(user, activity):
-        raise PermissionDeniedError(
-            "Bạn chỉ được ghi và sửa hoạt động do chính đơn vị mình tổ chức."
-        )
+        raise PermissionDeniedError(OWN_ACTIVITIES_ONLY)

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from flask import Flask, current_app, g, jsonify, redirect, request, session, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
-from geo.models import USER_ROLES, UserAccount
-from services.accounts import ROLE_LABELS
+from geo.models import USER_ROLES, Activity, UserAccount
+from services.accounts import OWN_ACTIVITIES_ONLY, ROLE_LABELS, UNIT_ROLES, can_edit_activity
 from webmap.db import get_session
 from webmap.security import SAFE_METHODS, auth_mode
 
@@ -69,6 +69,35 @@ PERMISSIONS: list[Rule] = [
     Rule("*", READ, READERS),
     Rule("*", WRITE, ADMINS),
 ]
+
+
+def guard_own_activities(user: UserAccount) -> str | None:
+    """Unit officers write only their own unit's activities: the one named by ``activity_id``
+    in the URL, and the ``organiser_id`` they send. Returns a refusal message or None."""
+    if user.role not in UNIT_ROLES:
+        return None
+    activity_id = (request.view_args or {}).get("activity_id")
+    if activity_id is not None:
+        activity = get_session().get(Activity, activity_id)
+        if activity is not None and not can_edit_activity(user, activity):
+            return OWN_ACTIVITIES_ONLY
+    organiser = _sent_organiser_id()
+    if organiser is not None and organiser != user.organisation_id:
+        return OWN_ACTIVITIES_ONLY
+    return None
+
+
+def _sent_organiser_id() -> int | None:
+    body = request.get_json(silent=True) if request.is_json else request.form
+    value = body.get("organiser_id") if hasattr(body, "get") else None
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None  # the view reports the unreadable field
+
+
+#: record-level checks after the table allowed a write: (endpoint pattern, check)
+RECORD_GUARDS: list[tuple[str, object]] = [("*activit*", guard_own_activities)]
 
 
 def rule_for(endpoint: str | None, method: str) -> Rule:
@@ -135,11 +164,13 @@ def enforce_permissions():
     if rule.allowed == ANYONE:
         return None
     user = current_user()
-    if allowed(rule, user, mode):
-        return None
-    if user is None:
-        return _needs_sign_in()
-    return _forbidden()
+    if not allowed(rule, user, mode):
+        return _needs_sign_in() if user is None else _forbidden()
+    if user is not None and request.method in WRITE:
+        for pattern, guard in RECORD_GUARDS:
+            if fnmatch.fnmatchcase(request.endpoint, pattern) and (refusal := guard(user)):
+                return _forbidden(refusal)
+    return None
 
 
 def _needs_sign_in():
@@ -151,8 +182,7 @@ def _needs_sign_in():
     return _page(message, 401)
 
 
-def _forbidden():
-    message = "Vai trò của bạn không được phép thực hiện thao tác này."
+def _forbidden(message: str = "Vai trò của bạn không được phép thực hiện thao tác này."):
     if request.path.startswith("/api/"):
         return jsonify(error=message, details=[]), 403
     return _page(message, 403)

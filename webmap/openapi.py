@@ -273,6 +273,15 @@ OPERATIONS: tuple[Op, ...] = (
         (200, 400, 404, 409, 422),
     ),
     Op(
+        "post",
+        f"{LIST_ID}/restore",
+        "Khôi phục danh sách đã xoá (gửi kèm version)",
+        "priorities",
+        (),
+        {"type": "object", "properties": {"version": LIST_FIELDS["version"]}},
+        (200, 400, 404, 409),
+    ),
+    Op(
         "get",
         f"{LIST_ID}/history",
         "Lịch sử thêm/bỏ xã của danh sách",

@@ -325,3 +325,18 @@ def test_commune_history_page_escapes(app, viewer_client):
         with Session(engine) as s:
             s.execute(sa.text("DELETE FROM audit_event WHERE id = :id"), {"id": event_id})
             s.commit()
+
+
+def test_error_messages_are_vietnamese_and_bad_data_is_not_an_outage(seeded_engine):
+    app = _app(seeded_engine, "off", NTM_MAX_UPLOAD_MB="1")
+    try:
+        client = app.test_client()
+        assert "không nhận thao tác" in client.delete("/login").get_data(as_text=True)
+        too_big = client.post("/login", data={"username": "x" * (2 * 1024 * 1024)})
+        assert too_big.status_code == 413 and "quá lớn" in too_big.get_data(as_text=True)
+        # a value longer than the column (PostgreSQL refuses it): 422, not "try again"
+        long_name = client.post("/api/priority-lists", json={"name": "Đ" * 5000})
+        assert long_name.status_code in (400, 422)
+        assert "thử lại sau ít phút" not in long_name.get_json()["error"]
+    finally:
+        app.extensions["ntm_engine"].dispose()

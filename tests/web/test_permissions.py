@@ -8,12 +8,14 @@ so a wrong rule there fails a row. Add a row for every new endpoint
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from geo.models import AdminUnit
+from geo.models import Activity, ActivityCommune, AdminUnit, Organisation, activity_criterion
 from tests.web.auth_fixtures import app_config, fetch_csrf_token, login
 from webmap.app import create_app
 
@@ -97,7 +99,15 @@ MATRIX = [
         SIGNED_IN,
         None,
     ),
+    (
+        "POST",
+        f"/api/priority-lists/{NO_LIST}/restore",
+        "priorities_api.restore",
+        PLANNERS,
+        {"json": {}},
+    ),
     ("GET", "/priority-lists", "priorities_pages.index", SIGNED_IN, None),
+    ("POST", f"/priority-lists/{NO_LIST}/restore", "priorities_pages.restore", PLANNERS, {}),
     ("POST", "/priority-lists", "priorities_pages.create", PLANNERS, {}),
     ("GET", f"/priority-lists/{NO_LIST}", "priorities_pages.show", SIGNED_IN, None),
     ("POST", f"/priority-lists/{NO_LIST}/edit", "priorities_pages.edit", PLANNERS, {}),
@@ -243,3 +253,68 @@ def test_roles_stay_in_force_after_signing_in_again(app):
     assert client.post("/api/priority-lists", json={}).status_code == 403
     login(client, "planner")
     assert client.post("/api/priority-lists", json={}).status_code not in (401, 403)
+
+
+def _two_current_departments(app) -> tuple[tuple[str, int], tuple[str, int]]:
+    with Session(app.extensions["ntm_engine"]) as s:
+        rows = s.execute(
+            sa.select(Organisation.code, Organisation.id)
+            .where(Organisation.kind == "department", Organisation.valid_to.is_(None))
+            .order_by(Organisation.id)
+            .limit(2)
+        ).all()
+    return tuple(rows[0]), tuple(rows[1])
+
+
+def _activity(organiser_id: int, description: str) -> dict:
+    today = dt.date.today()
+    saturday = today - dt.timedelta(days=(today.weekday() - 5) % 7 or 7)
+    return {
+        "activity_date": saturday.isoformat(),
+        "type_code": "ROAD_REPAIR",
+        "organiser_id": organiser_id,
+        "participants": 12,
+        "description": description,
+        "geometry": {"type": "Point", "coordinates": [107.0, 16.8]},
+        "confirm_duplicate": True,
+    }
+
+
+def test_officers_write_only_their_own_units_activities(app):
+    if _endpoint_of(app, "POST", "/api/activities") != "activities.api_create":
+        pytest.skip("no activities API in this tree")
+    (code_a, org_a), (code_b, org_b) = _two_current_departments(app)
+    officer_a = login(app.test_client(), "department_officer", code_a)
+    officer_b = login(app.test_client(), "department_officer", code_b)
+    made = []
+    try:
+        own = officer_a.post("/api/activities", json=_activity(org_a, "của sở A"))
+        assert own.status_code == 201, own.get_json()
+        mine = own.get_json()
+        made.append(mine["id"])
+        other = officer_a.post("/api/activities", json=_activity(org_b, "mạo danh sở B"))
+        assert other.status_code == 403
+        assert "chính đơn vị mình" in other.get_json()["error"]
+
+        url = f"/api/activities/{mine['id']}"
+        edit = {**_activity(org_a, "sửa bởi sở B"), "version": mine["version"]}
+        assert officer_b.put(url, json=edit).status_code == 403
+        assert officer_b.delete(f"{url}?version={mine['version']}").status_code == 403
+        moved = {**_activity(org_b, "chuyển sang sở B"), "version": mine["version"]}
+        assert officer_a.put(url, json=moved).status_code == 403
+        assert officer_a.put(url, json=edit).status_code == 200
+        admin = login(app.test_client(), "admin")
+        assert admin.get(url).get_json()["description"] == "sửa bởi sở B"
+    finally:
+        with Session(app.extensions["ntm_engine"]) as s:
+            for activity_id in made:
+                s.execute(
+                    sa.delete(ActivityCommune).where(ActivityCommune.activity_id == activity_id)
+                )
+                s.execute(
+                    sa.delete(activity_criterion).where(
+                        activity_criterion.c.activity_id == activity_id
+                    )
+                )
+                s.execute(sa.delete(Activity).where(Activity.id == activity_id))
+            s.commit()
