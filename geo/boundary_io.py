@@ -318,7 +318,7 @@ def shapefile_encoding(path: Path, declared: str | None) -> tuple[str, str]:
     codec = codec_name(written)
     if codec is None:
         raise ImportValidationError(
-            f"Tệp {cpg.name} ghi bảng mã '{written}' không được hỗ trợ: "
+            f"Tệp {path.stem}.cpg ghi bảng mã '{written}' không được hỗ trợ: "
             "hãy khai báo bảng mã (ví dụ --encoding cp1258)."
         )
     return codec, ".cpg"

@@ -122,7 +122,7 @@ def vn2000_repaired(crs: CRS) -> tuple[CRS, str | None]:
         return crs, None
     if "transverse mercator" not in crs.coordinate_operation.method_name.lower():
         return crs, None
-    params = {p.name.lower(): p.value for p in crs.coordinate_operation.params}
+    params = {p.name.lower(): float(p.value) for p in crs.coordinate_operation.params}
     scale = params.get("scale factor at natural origin")
     meridian = params.get("longitude of natural origin")
     if params.get("false easting") != 500000 or meridian is None:
@@ -142,8 +142,8 @@ def decide_crs(declared: CRS | None, bounds: np.ndarray, explicit: str | CRS | N
     if explicit is not None:
         decision = CrsDecision(parse_crs(explicit), "explicit")
         if declared is not None and not declared.equals(decision.crs):
-            note = f"Dùng hệ toạ độ chỉ định {decision.label} thay cho hệ khai báo trong tệp."
-            decision = CrsDecision(decision.crs, "explicit", note)
+            override = f"Dùng hệ toạ độ chỉ định {decision.label} thay cho hệ khai báo trong tệp."
+            decision = CrsDecision(decision.crs, "explicit", override)
     elif declared is not None:
         crs, note = vn2000_repaired(declared)
         decision = CrsDecision(crs, "declared", note)

@@ -159,7 +159,7 @@ def communes_valid_on(session: Session, day: dt.date) -> dict[str, list[AdminUni
     )
     by_code: dict[str, list[AdminUnit]] = {}
     for unit in units:
-        by_code.setdefault(unit.code, []).append(unit)
+        by_code.setdefault(str(unit.code), []).append(unit)
     return by_code
 
 
@@ -174,7 +174,9 @@ def match_units(
     frame: gpd.GeoDataFrame, labels: list[str], by_code: dict, create_missing: bool, day: dt.date
 ) -> tuple[list[int | None], list[str], list[str]]:
     """Unit id per feature (``None`` = to create), problems, and notes on differing names."""
-    ids, problems, notes = [], [], []
+    ids: list[int | None] = []
+    problems: list[str] = []
+    notes: list[str] = []
     for i, (code, name) in enumerate(zip(frame["code"], frame["name"], strict=True)):
         units = by_code.get(code, []) if code else []
         if len(units) > 1:
