@@ -101,13 +101,6 @@ def _days_since(last: dt.date | None, end: dt.date) -> int | None:
     return None if last is None else (end - last).days
 
 
-def _plus(total, value, cast):
-    """Add a group's sum; None (all empty) only while every group so far was empty."""
-    if value is None:
-        return total
-    return cast(value) if total is None else total + cast(value)
-
-
 class _Names:
     """Names of the few types, criteria and former units a summary refers to, read once."""
 
@@ -125,28 +118,37 @@ class _Names:
         )
 
 
-def _fold(figures: CoverageFigures, r, names: _Names) -> None:
-    """Add one summary row (a type group, a criterion or a former unit) to a commune's figures."""
-    if r.kind == "criteria":
-        for c in (names.criteria[int(i)] for i in r.refs.split(",")):
-            figures.criteria.append(CriterionRef(c.id, c.code, c.name_vi))
-        return
-    if r.kind == "old_unit":
-        figures.via_old_units.append(OldUnitNote(r.ref_id, names.units[r.ref_id], r.activities))
-        return
-    if figures.activities == 0:
-        figures.participants = figures.workdays = figures.funds_vnd = None
-    figures.activities += r.activities
-    figures.participants = _plus(figures.participants, r.participants, int)
-    figures.workdays = _plus(figures.workdays, r.workdays, float)
-    figures.funds_vnd = _plus(figures.funds_vnd, r.funds_vnd, int)
-    name = names.types[r.type_code]
-    figures.quantities.append(
-        QuantityTotal(r.type_code, name, r.uom, _as_float(r.quantity), r.activities)
-    )
-    last = _as_date(r.last_date)
-    if figures.last_activity_date is None or last > figures.last_activity_date:
-        figures.last_activity_date = last
+def _fold(found, targets: dict, names: _Names) -> None:
+    """Add the summary rows (type groups, criteria, former units) to the figures they belong to.
+
+    A sum stays None while every group so far left the figure empty; this loop runs
+    once per commune and type, so it is kept flat.
+    """
+    for kind, key, code, uom, n, people, days, money, quantity, last, ref_id, refs in found:
+        fig = targets.get(key)
+        if fig is None:
+            continue
+        if kind == "criteria":
+            for c in (names.criteria[int(i)] for i in refs.split(",")):
+                fig.criteria.append(CriterionRef(c.id, c.code, c.name_vi))
+            continue
+        if kind == "old_unit":
+            fig.via_old_units.append(OldUnitNote(ref_id, names.units[ref_id], n))
+            continue
+        if fig.activities == 0:
+            fig.participants = fig.workdays = fig.funds_vnd = None
+        fig.activities += n
+        if people is not None:
+            fig.participants = int(people) + (fig.participants or 0)
+        if days is not None:
+            fig.workdays = float(days) + (fig.workdays or 0.0)
+        if money is not None:
+            fig.funds_vnd = int(money) + (fig.funds_vnd or 0)
+        amount = None if quantity is None else float(quantity)
+        fig.quantities.append(QuantityTotal(code, names.types[code], uom, amount, n))
+        last = _as_date(last)
+        if fig.last_activity_date is None or last > fig.last_activity_date:
+            fig.last_activity_date = last
 
 
 def _tidy(figures: CoverageFigures) -> None:
@@ -182,10 +184,7 @@ def commune_coverage(
     attr = attribution(period.start, period.end)
     once = counted(attr)
     found = session.execute(summary(once, once.c.unit_id, attr)).all()
-    names = _Names(session, found)
-    for r in found:
-        if r.key in rows:
-            _fold(rows[r.key], r, names)
+    _fold(found, rows, _Names(session, found))
     idle = [u for u, row in rows.items() if row.activities == 0]
     for unit_id, last in last_activity_dates(session, period.end, idle).items():
         rows[unit_id].last_activity_date = last
@@ -206,10 +205,8 @@ def list_coverage(session: Session, period: Period, list_id: int) -> CoverageFig
     columns = [attr.c.activity_id, *[attr.c[c] for c in FACT_COLUMNS]]
     once = sa.select(*columns).where(attr.c.unit_id.in_(members)).distinct().cte("list_rows")
     found = session.execute(summary(once, sa.literal(list_id))).all()
-    names = _Names(session, found)
     totals = CoverageFigures()
-    for r in found:
-        _fold(totals, r, names)
+    _fold(found, {list_id: totals}, _Names(session, found))
     _tidy(totals)
     if totals.activities == 0:
         lasts = last_activity_dates(session, period.end, list(session.scalars(members)))

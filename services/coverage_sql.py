@@ -47,28 +47,24 @@ def attribution(
     when = [ACTIVITY.c.deleted_at.is_(None), ACTIVITY.c.activity_date <= end]
     if start is not None:
         when.append(ACTIVITY.c.activity_date >= start)
-    facts = [ACTIVITY.c[c] for c in FACT_COLUMNS]
-    spatial = (
-        sa.select(PART.c.activity_id, PART.c.unit_id.label("source_unit_id"), *facts)
-        .join(ACTIVITY, ACTIVITY.c.id == PART.c.activity_id)
-        .where(*when)
+    found_in = sa.func.coalesce(PART.c.unit_id, ACTIVITY.c.reported_unit_id)
+    # one row per commune an activity was joined to; an activity with none counts where reported
+    raw = (
+        sa.select(
+            ACTIVITY.c.id.label("activity_id"),
+            found_in.label("source_unit_id"),
+            *[ACTIVITY.c[c] for c in FACT_COLUMNS],
+        )
+        .select_from(ACTIVITY.outerjoin(PART, PART.c.activity_id == ACTIVITY.c.id))
+        .where(*when, found_in.is_not(None) if sources is None else found_in.in_(sources))
+        .subquery(f"{name}_raw")
     )
-    has_part = sa.exists().where(PART.c.activity_id == ACTIVITY.c.id)
-    reported = sa.select(
-        ACTIVITY.c.id.label("activity_id"),
-        ACTIVITY.c.reported_unit_id.label("source_unit_id"),
-        *facts,
-    ).where(*when, ACTIVITY.c.reported_unit_id.is_not(None), ~has_part)
-    if sources is not None:
-        spatial = spatial.where(PART.c.unit_id.in_(sources))
-        reported = reported.where(ACTIVITY.c.reported_unit_id.in_(sources))
-    raw = sa.union_all(spatial, reported).subquery(f"{name}_raw")
-    # only units that ended need lineage: the walk runs over units, not over activities
+    # only units that ended need lineage: the walk runs over units, not over activities;
+    # a unit that ended without a known successor keeps its own id and falls out of scope
     ended = sa.select(AdminUnit.id).where(
         AdminUnit.level == "commune", sa.not_(valid(AdminUnit, end))
     )
     later = unit_map(ended, end, name=f"{name}_map")
-    source = AdminUnit.__table__.alias(f"{name}_src")
     return (
         sa.select(
             raw.c.activity_id,
@@ -76,9 +72,7 @@ def attribution(
             raw.c.source_unit_id,
             *[raw.c[c] for c in FACT_COLUMNS],
         )
-        .join(source, source.c.id == raw.c.source_unit_id)
         .outerjoin(later, later.c.old_unit_id == raw.c.source_unit_id)
-        .where(sa.or_(valid(source.c, end), later.c.unit_id.is_not(None)))
         .cte(name)
     )
 
@@ -168,11 +162,17 @@ def summary(rows: sa.CTE, key, attr: sa.CTE | None = None) -> sa.CompoundSelect:
     return sa.union_all(*parts)
 
 
+def id_list(ids: list[int]) -> sa.BindParameter:
+    """Integer ids rendered inline: thousands of bound parameters cost more to send than to run."""
+    return sa.bindparam("ids", [int(i) for i in ids], expanding=True, literal_execute=True)
+
+
 def last_dates(end: dt.date, unit_ids: list[int] | None = None) -> sa.Select:
     """``(unit_id, max date)`` of activities on or before ``end`` for the communes valid on it,
     or only ``unit_ids`` (then only their own and their former units' activities are read)."""
     sources = None
     if unit_ids is not None:
+        unit_ids = id_list(unit_ids)
         ended = sa.select(AdminUnit.id).where(sa.not_(valid(AdminUnit, end)))
         later = unit_map(ended, end, name="hist_back")
         sources = sa.union(
