@@ -65,10 +65,12 @@ def test_declared_wgs84_is_kept(communes, tmp_path):
 
 
 @pytest.mark.parametrize("epsg", [3405, 3406])
-def test_vn2000_utm_is_reprojected_within_a_metre(communes, tmp_path, epsg):
+@pytest.mark.parametrize("write", [write_gpkg, write_shapefile_zip], ids=["gpkg", "shp-zip"])
+def test_vn2000_utm_is_reprojected_within_a_metre(communes, tmp_path, epsg, write):
     projected = communes.to_crs(epsg)
     assert np.abs(projected.total_bounds).max() > 100_000  # really metres
-    result, decision = _read_and_store(write_gpkg(projected, tmp_path / "xa.gpkg"))
+    suffix = ".gpkg" if write is write_gpkg else ".zip"
+    result, decision = _read_and_store(write(projected, tmp_path / f"xa{suffix}"))
     assert (decision.how, decision.label) == ("declared", f"EPSG:{epsg}")
     assert result.crs.to_epsg() == 4326
     assert _max_offset_m(result, communes) < 1.0
