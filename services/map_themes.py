@@ -8,6 +8,8 @@ class and never merged with zero.
 
 from __future__ import annotations
 
+import warnings
+
 import mapclassify
 import numpy as np
 
@@ -119,7 +121,10 @@ def numeric_bins(values: np.ndarray, k: int = MAX_NUMERIC_CLASSES) -> list[tuple
         return []
     if len(distinct) <= k:
         return [(int(v), int(v)) for v in distinct]
-    scheme = mapclassify.Quantiles(values, k=k)
+    with warnings.catch_warnings():
+        # repeated whole numbers make equal quantiles; they are merged below
+        warnings.simplefilter("ignore", UserWarning)
+        scheme = mapclassify.Quantiles(values, k=k)
     bins, low = [], int(distinct.min())
     for upper in scheme.bins:
         high = int(np.floor(upper))

@@ -39,7 +39,7 @@ FIXED = {
         "never": "#ef3b2c",
     },
 }
-COVERAGE = ("#fee0d2", "#c6dbef", "#6baed6", "#2171b5", "#08306b", "#08306b")
+COVERAGE = ("#fee0d2", "#deebf7", "#9ecae1", "#4292c6", "#2171b5", "#08306b")
 
 
 @dataclass(frozen=True)

@@ -161,6 +161,26 @@ def test_planner_day(server, page):
     assert no_data.locator(".count").inner_text() == "75"
     assert "theme=unmet" in page.url
     _shot(page, "02-theme-unmet")
+    # hovering shows a tooltip; an empty filter says so
+    x, y = _point_of(page, ids["Xã Hướng Phùng"])
+    page.mouse.move(x, y)
+    page.wait_for_selector(".leaflet-tooltip >> text=Xã Hướng Phùng")
+    assert "Số tiêu chí chưa đạt" in page.locator(".leaflet-tooltip").inner_text()
+    page.select_option("#f-difficulty", "island")
+    page.wait_for_selector("#map-empty >> text=Không có xã nào phù hợp bộ lọc")
+    _shot(page, "02b-no-match")
+    page.select_option("#f-difficulty", "")
+    assert page.locator("#map-empty").is_hidden()
+
+    # dates are typed dd/mm/yyyy; a wrong one is refused in Vietnamese
+    page.fill("#period-from", "31/02/2026")
+    page.dispatch_event("#period-from", "change")
+    page.wait_for_selector("#map-error >> text=Ngày không hợp lệ")
+    page.fill("#period-from", "01/01/2025")
+    page.dispatch_event("#period-from", "change")
+    page.wait_for_function("() => window.location.search.includes('from=2025-01-01')")
+    assert page.locator("#map-error").is_hidden()
+
     page.select_option("#theme", "ntm")
     page.wait_for_function(
         "document.querySelector('#legend h3').textContent === 'Mức đạt chuẩn NTM'"
@@ -227,6 +247,7 @@ def test_planner_day(server, page):
     page.wait_for_function("() => NTM.app.listIds.size === 2")
     assert page.locator("#theme").input_value() == "ntm"
     assert page.locator("#f-district").input_value() == "Huyện Cồn Cỏ"
+    assert page.locator("#period-from").input_value() == "01/01/2025"
     page.click("#tab-list")
     items = page.locator(".list-items li .name").all_inner_texts()
     assert sorted(items[:2]) == ["Xã Hướng Phùng", "Đặc khu Cồn Cỏ"]

@@ -18,3 +18,9 @@ def test_english(client):
 def test_leaflet_is_served_locally(client):
     with client.get("/vendor/leaflet/leaflet.js") as response:
         assert response.status_code == 200
+
+
+def test_home_leads_to_the_planner_map(client):
+    text = client.get("/").get_data(as_text=True)
+    assert 'href="/map?lang=vi"' in text and "Mở bản đồ điều phối" in text
+    assert 'href="/map?lang=en"' in client.get("/?lang=en").get_data(as_text=True)

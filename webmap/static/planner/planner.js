@@ -171,20 +171,21 @@
     html += "</ul>";
     if (app.listIds.size) html += '<ul><li><span class="swatch priority"></span><span>' + NTM.esc(T.in_list) + '</span><span class="count">' + app.listIds.size + "</span></li></ul>";
     if (state.theme === "difficulty" || state.theme === "ntm") html += '<p class="note">' + NTM.esc(T.derived_long) + "</p>";
-    $("legend").innerHTML = html;
-    renderActivityLegend();
+    $("legend").innerHTML = html + activityLegend();
+    var details = $("legend").querySelector("details");
+    if (details) details.addEventListener("toggle", function () { activityLegendOpen = details.open; });
   }
-  function renderActivityLegend() {
-    var box = $("activity-legend");
+  var activityLegendOpen = null;
+  function activityLegend() {
     var types = app.config.activity_types.filter(function (t) { return app.activityCount[t.code]; });
-    box.hidden = state.act !== "1" || !types.length;
-    if (box.hidden) return;
+    if (state.act !== "1" || !types.length) return "";
+    if (activityLegendOpen === null) activityLegendOpen = types.length <= 6;
     var total = types.reduce(function (n, t) { return n + app.activityCount[t.code]; }, 0);
-    box.querySelector("summary").textContent = T.activities + " (" + NTM.number(total) + ")";
-    box.querySelector("div").innerHTML = "<ul>" + types.map(function (t) {
-      return '<li><span class="swatch dot" style="background:' + NTM.esc(t.colour) + '"></span><span>' +
-        NTM.esc(NTM.lang === "en" ? t.name_en : t.name_vi) + '</span><span class="count">' + NTM.number(app.activityCount[t.code]) + "</span></li>";
-    }).join("") + "</ul>";
+    return '<details class="activity-legend"' + (activityLegendOpen ? " open" : "") + "><summary>" +
+      NTM.esc(T.activities) + " (" + NTM.number(total) + ")</summary><ul>" + types.map(function (t) {
+        return '<li><span class="swatch dot" style="background:' + NTM.esc(t.colour) + '"></span><span>' +
+          NTM.esc(NTM.lang === "en" ? t.name_en : t.name_vi) + '</span><span class="count">' + NTM.number(app.activityCount[t.code]) + "</span></li>";
+      }).join("") + "</ul></details>";
   }
 
   /* ---- data ---------------------------------------------------------------------------- */
@@ -202,13 +203,16 @@
     });
   };
 
+  var prefetched = null;
   function loadActivities() {
     var mine = ++seq.acts;
     clusters.clearLayers(); shapes.clearLayers();
     if (heat) { map.removeLayer(heat); heat = null; }
     app.activityCount = {};
     if (state.act !== "1") { if (app.attrs) renderLegend(); return Promise.resolve(); }
-    return NTM.request("/api/map/activities" + apiParams()).then(function (data) {
+    var request = prefetched || NTM.request("/api/map/activities" + apiParams());
+    prefetched = null;
+    return request.then(function (data) {
       if (mine !== seq.acts) return;
       var colours = {}, points = [], markers = [];
       app.config.activity_types.forEach(function (t) { colours[t.code] = t.colour; });
@@ -389,6 +393,11 @@
 
   /* ---- start ----------------------------------------------------------------------------- */
   function start() {
+    /* the activity layer is the largest download: ask for it at once, draw it once the map is ready */
+    if (state.act === "1") {
+      prefetched = NTM.request("/api/map/activities" + apiParams());
+      prefetched.catch(function () {});  /* reported when loadActivities uses it */
+    }
     NTM.request("/api/map/config").then(function (cfg) {
       app.config = cfg;
       fillStaticFilters();
@@ -407,10 +416,11 @@
       app.restyle();
       updateLabels();
       $("map-loading").hidden = true;
+      window.ntmReadyAt = performance.now();
       window.ntmReady = true;
       document.dispatchEvent(new Event("ntm:ready"));
       NTM.search.init(app);
-      var later = [loadActivities().then(function () { window.ntmActivitiesReady = true; }), NTM.lists.init(app)];
+      var later = [loadActivities().then(function () { window.ntmActivitiesReadyAt = performance.now(); window.ntmActivitiesReady = true; }), NTM.lists.init(app)];
       if (state.c) app.select(Number(state.c), !state.view);
       return Promise.all(later);
     }).catch(function (err) {
