@@ -92,6 +92,8 @@ class Overlap:
     area_m2: float
     lon: float
     lat: float
+    #: ``code_b`` is a commune already in the database (its current boundary), not in the file
+    with_existing: bool = False
 
 
 @dataclass
@@ -124,7 +126,8 @@ class CheckReport:
             for r in self.repairs
         ]
         out += [
-            f"Chồng lấn giữa mã {o.code_a} và mã {o.code_b}: {format_area(o.area_m2)} "
+            f"Chồng lấn giữa mã {o.code_a} và mã {o.code_b}"
+            f"{' (ranh giới đang dùng)' if o.with_existing else ''}: {format_area(o.area_m2)} "
             f"tại {o.lon:.5f}, {o.lat:.5f}"
             for o in self.overlaps
         ]
@@ -229,16 +232,42 @@ def find_overlaps(
     """Pairs of communes whose interiors overlap, with the overlap's size and centroid."""
     a, b = shapely.STRtree(metric).query(metric, predicate="intersects")
     keep = a < b
-    a, b = a[keep], b[keep]
+    return _overlaps(metric[a[keep]], metric[b[keep]], codes, codes, a[keep], b[keep], min_area_m2)
+
+
+def find_overlaps_with(
+    metric: np.ndarray,
+    codes: list[str],
+    existing: np.ndarray,
+    existing_codes: list[str],
+    min_area_m2: float = SLIVER_M2,
+) -> tuple[list[Overlap], int]:
+    """Overlaps between the file's communes and current boundaries of other communes."""
+    if not len(metric) or not len(existing):
+        return [], 0
+    b, a = shapely.STRtree(existing).query(metric, predicate="intersects")
+    found = _overlaps(metric[b], existing[a], codes, existing_codes, b, a, min_area_m2)
+    for overlap in found[0]:
+        overlap.with_existing = True
+    return found
+
+
+def _overlaps(left, right, left_codes, right_codes, a, b, min_area_m2):
     # most neighbours only touch: a relate test is ~3× cheaper than computing every intersection
-    interiors_meet = shapely.relate_pattern(metric[a], metric[b], "T********")
-    a, b = a[interiors_meet], b[interiors_meet]
-    shared = shapely.intersection(metric[a], metric[b])
+    meet = shapely.relate_pattern(left, right, "T********")
+    a, b = a[meet], b[meet]
+    shared = shapely.intersection(left[meet], right[meet])
     area = shapely.area(shared)
     big = area >= min_area_m2
     lon, lat = _lon_lat(shapely.centroid(shared[big]))
     overlaps = [
-        Overlap(codes[i], codes[j], round(float(s), 1), round(float(x), 6), round(float(y), 6))
+        Overlap(
+            left_codes[i],
+            right_codes[j],
+            round(float(s), 1),
+            round(float(x), 6),
+            round(float(y), 6),
+        )
         for i, j, s, x, y in zip(a[big], b[big], area[big], lon, lat, strict=True)
     ]
     return overlaps, int(((area > 0) & ~big).sum())

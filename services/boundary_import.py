@@ -15,18 +15,26 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 import sqlalchemy as sa
 from geoalchemy2.shape import from_shape
 from sqlalchemy.orm import Session
 
-from geo.boundary_checks import CheckReport, check_boundaries, feature_labels
+from geo.boundary_checks import (
+    CheckReport,
+    check_boundaries,
+    feature_labels,
+    find_overlaps_with,
+)
 from geo.boundary_io import read_boundaries
 from geo.crs_detect import outside_province, reproject
 from geo.errors import ImportValidationError
 from geo.measure import area_km2
-from geo.models import STORAGE_SRID, AdminUnit, DatasetLoad, UnitGeometry
+from geo.models import METRIC_SRID, STORAGE_SRID, AdminUnit, DatasetLoad, UnitGeometry
 from geo.sources import sha256_of
+from geo.spatial import index_filter
 from services.communes import valid_on
 
 GEOMETRY_STATUSES = ("official", "provisional", "derived", "imported")
@@ -243,6 +251,8 @@ def check_import(
     by_code = communes_valid_on(session, valid_from)
     unit_ids, problems, name_notes = match_units(frame, labels, by_code, create_missing, valid_from)
     problems = outside + checks.problems + problems
+    if not problems:
+        _overlaps_with_current(session, frame, unit_ids, valid_from, checks)
     if problems:
         raise ImportValidationError(
             f"Không nhập tệp {path.name}: {len(problems)} lỗi, chưa ghi gì vào cơ sở dữ liệu. "
@@ -312,6 +322,49 @@ def import_boundaries(
         session.flush()
     report.dataset_load_id = load.id
     return report
+
+
+def current_boundaries(
+    session: Session, day: dt.date, bounds: np.ndarray, exclude: set[int]
+) -> gpd.GeoDataFrame:
+    """Current boundaries of the communes valid on ``day`` whose shape meets ``bounds``."""
+    frame_geom = sa.func.ST_GeomFromText(shapely.box(*bounds).wkt, STORAGE_SRID)
+    rows = session.execute(
+        sa.select(AdminUnit.id, AdminUnit.code, sa.func.ST_AsBinary(UnitGeometry.geom))
+        .join(UnitGeometry, UnitGeometry.unit_id == AdminUnit.id)
+        .where(
+            AdminUnit.level == "commune",
+            UnitGeometry.is_current,
+            valid_on(AdminUnit, day),
+            index_filter(session, "unit_geometry", "geom", UnitGeometry.id, frame_geom),
+            sa.func.ST_Intersects(UnitGeometry.geom, frame_geom),
+            AdminUnit.id.not_in(exclude),
+        )
+    ).all()
+    kept = list(rows)
+    return gpd.GeoDataFrame(
+        {"code": [str(r[1]) for r in kept]},
+        geometry=shapely.from_wkb([bytes(r[2]) for r in kept]) if kept else [],
+        crs=STORAGE_SRID,
+    )
+
+
+def _overlaps_with_current(session, frame, unit_ids, day, checks: CheckReport) -> None:
+    """Add overlaps with the current boundaries of communes the file leaves as they are."""
+    geoms = frame.geometry.values
+    bounds = shapely.total_bounds(geoms)
+    existing = current_boundaries(session, day, bounds, {u for u in unit_ids if u is not None})
+    if existing.empty:
+        return
+    overlaps, slivers = find_overlaps_with(
+        frame.to_crs(METRIC_SRID).geometry.values,
+        [str(c) for c in frame["code"]],
+        existing.to_crs(METRIC_SRID).geometry.values,
+        list(existing["code"]),
+        checks.sliver_m2,
+    )
+    checks.overlaps += overlaps
+    checks.slivers_ignored += slivers
 
 
 def _check_arguments(valid_from: dt.date, status: str, source: str, today: dt.date) -> None:

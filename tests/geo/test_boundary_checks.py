@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pytest
 from pyproj import Transformer
 from shapely import MultiPolygon, Point, Polygon, box
@@ -12,6 +13,7 @@ from geo.boundary_checks import (
     check_attributes,
     check_boundaries,
     feature_labels,
+    find_overlaps_with,
     format_area,
 )
 from geo.models import METRIC_SRID
@@ -167,6 +169,17 @@ def test_overlap_is_reported_with_size_place_and_codes():
     assert (
         format_area(overlap.area_m2).endswith(" km²") and format_area(overlap.area_m2)[:4] == "0,20"
     )
+
+
+def test_overlap_with_a_current_boundary_outside_the_file():
+    new = [cell(0, 0), cell(1, 0)]
+    existing = [cell(1.9, 0), cell(5, 5)]  # the first reaches 100 m into the second new cell
+    overlaps, slivers = find_overlaps_with(
+        np.array(new, dtype=object), ["1", "2"], np.array(existing, dtype=object), ["9", "8"]
+    )
+    [overlap] = overlaps
+    assert (overlap.code_a, overlap.code_b, overlap.with_existing) == ("2", "9", True)
+    assert overlap.area_m2 == pytest.approx(100_000, rel=0.01) and slivers == 0
 
 
 def test_gap_is_reported_with_size_and_place():

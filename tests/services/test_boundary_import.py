@@ -265,6 +265,19 @@ def test_overlap_and_gap_are_reported_with_size_and_place(seeded, tmp_path):
     assert any(line.startswith("Khe hở ") for line in report.lines())
 
 
+def test_partial_import_reports_overlaps_with_current_neighbours(seeded, tmp_path):
+    dong_ha = real_communes("19333")  # Phường Đông Hà, grown 150 m into its neighbours
+    grown = dong_ha.to_crs(METRIC_SRID).buffer(150).to_crs(4326)
+    dong_ha["geometry"] = grown
+    report = run(seeded, write_geojson(dong_ha, tmp_path / "xa.geojson"))
+    overlaps = report.checks.overlaps
+    assert overlaps and all(o.with_existing and o.code_a == "19333" for o in overlaps)
+    assert "19351" in {o.code_b for o in overlaps}  # Phường Nam Đông Hà
+    assert "19333" not in {o.code_b for o in overlaps}  # its own old boundary is being replaced
+    assert all(o.area_m2 >= 100 for o in overlaps)
+    assert any("(ranh giới đang dùng)" in line for line in report.lines())
+
+
 def test_column_names_are_found_in_vietnamese_files(seeded, tmp_path):
     communes = real_communes(n=3).rename(columns={"code": "MA_XA", "fullName": "Tên_xã"})
     report = run(seeded, write_gpkg(communes, tmp_path / "xa.gpkg"))
