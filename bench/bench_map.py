@@ -215,6 +215,28 @@ def measure_changes(browser, url: str) -> dict[str, float]:
     return result
 
 
+def level_sizes(base: str) -> list[str]:
+    """Vertices and bytes (raw and gzip) of each boundary level, and of the raw source geometry."""
+    import gzip
+    import json
+    import urllib.request
+
+    rows = []
+    for level in (0, 1, 2):
+        request = urllib.request.Request(
+            f"{base}/api/map/boundaries/{level}", headers={"Accept-Encoding": "gzip"}
+        )
+        with urllib.request.urlopen(request) as response:
+            packed = response.read()
+        raw = gzip.decompress(packed)
+        geoms = [shapely.geometry.shape(f["geometry"]) for f in json.loads(raw)["features"]]
+        vertices = int(shapely.get_num_coordinates(geoms).sum())
+        rows.append(
+            f"| level {level} | {vertices:,} | {len(raw) / 1024:,.0f} | {len(packed) / 1024:,.0f} |"
+        )
+    return rows
+
+
 def median(values):
     return statistics.median(values) if values else float("nan")
 
@@ -233,6 +255,7 @@ def run(n_activities: int, runs: int) -> str:
         app = create_app({"DATABASE_URL": engine.url.render_as_string(False), "NTM_AUTH": "off"})
         app.add_url_rule("/bench/baseline", "bench_baseline", lambda: baseline)
         http, base = serve(app)
+        sizes = level_sizes(base)
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
@@ -253,7 +276,10 @@ def run(n_activities: int, runs: int) -> str:
             http.shutdown()
             app.extensions["ntm_engine"].dispose()
             engine.dispose()
-    return report(n_activities, runs, build_s, folium_s, planner, folium_runs, changes)
+    text = report(n_activities, runs, build_s, folium_s, planner, folium_runs, changes)
+    table = ["", "| boundary layer | vertices | KB | KB gzip |", "|---|--:|--:|--:|", *sizes]
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    return text + "\n" + "\n".join(table) + f"\n\nLoad average at the end: {load} (2 cores)."
 
 
 def report(n, runs, build_s, folium_s, planner, folium_runs, changes) -> str:

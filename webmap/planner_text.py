@@ -114,7 +114,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "false": ("Không", "No"),
     "activities_count": ("hoạt động", "activities"),
     "days_since": ("ngày kể từ lần gần nhất", "days since the last"),
-    "unknown_criteria": ("chưa có dữ liệu", "no data"),
+    "unknown_criteria": ("tiêu chí chưa có dữ liệu", "criteria without data"),
     "participants": ("lượt người", "participants"),
     # priority lists
     "priority": ("Danh sách xã ưu tiên", "Priority communes"),
