@@ -38,6 +38,39 @@ def valid(columns, day: dt.date) -> sa.ColumnElement:
     )
 
 
+def _raw_all(when: list) -> sa.Select:
+    """Every activity once per commune it was joined to, or once where it was reported:
+    one scan of the dated activities, left-joined to ``activity_commune``."""
+    found_in = sa.func.coalesce(PART.c.unit_id, ACTIVITY.c.reported_unit_id)
+    return (
+        sa.select(
+            ACTIVITY.c.id.label("activity_id"),
+            found_in.label("source_unit_id"),
+            *[ACTIVITY.c[c] for c in FACT_COLUMNS],
+        )
+        .select_from(ACTIVITY.outerjoin(PART, PART.c.activity_id == ACTIVITY.c.id))
+        .where(*when, found_in.is_not(None))
+    )
+
+
+def _raw_from(when: list, sources: sa.Select) -> sa.CompoundSelect:
+    """The same rows for a few units: their ``activity_commune`` rows first, then the dates,
+    so the database filters by unit before it joins (used for the history of idle communes)."""
+    facts = [ACTIVITY.c[c] for c in FACT_COLUMNS]
+    spatial = (
+        sa.select(PART.c.activity_id, PART.c.unit_id.label("source_unit_id"), *facts)
+        .join(ACTIVITY, ACTIVITY.c.id == PART.c.activity_id)
+        .where(*when, PART.c.unit_id.in_(sources))
+    )
+    has_part = sa.exists().where(PART.c.activity_id == ACTIVITY.c.id)
+    reported = sa.select(
+        ACTIVITY.c.id.label("activity_id"),
+        ACTIVITY.c.reported_unit_id.label("source_unit_id"),
+        *facts,
+    ).where(*when, ACTIVITY.c.reported_unit_id.in_(sources), ~has_part)
+    return sa.union_all(spatial, reported)
+
+
 def attribution(
     start: dt.date | None, end: dt.date, name: str = "attr", sources: sa.Select | None = None
 ) -> sa.CTE:
@@ -47,18 +80,7 @@ def attribution(
     when = [ACTIVITY.c.deleted_at.is_(None), ACTIVITY.c.activity_date <= end]
     if start is not None:
         when.append(ACTIVITY.c.activity_date >= start)
-    found_in = sa.func.coalesce(PART.c.unit_id, ACTIVITY.c.reported_unit_id)
-    # one row per commune an activity was joined to; an activity with none counts where reported
-    raw = (
-        sa.select(
-            ACTIVITY.c.id.label("activity_id"),
-            found_in.label("source_unit_id"),
-            *[ACTIVITY.c[c] for c in FACT_COLUMNS],
-        )
-        .select_from(ACTIVITY.outerjoin(PART, PART.c.activity_id == ACTIVITY.c.id))
-        .where(*when, found_in.is_not(None) if sources is None else found_in.in_(sources))
-        .subquery(f"{name}_raw")
-    )
+    raw = (_raw_all(when) if sources is None else _raw_from(when, sources)).subquery(f"{name}_raw")
     # only units that ended need lineage: the walk runs over units, not over activities;
     # a unit that ended without a known successor keeps its own id and falls out of scope
     ended = sa.select(AdminUnit.id).where(

@@ -11,4 +11,5 @@ MODULES = [
     "map_api",
     "planner",
     "activities",
+    "analysis_api",
 ]
