@@ -150,6 +150,11 @@ def sign_in(user: UserAccount) -> None:
     g.current_user = user
 
 
+def keep_signed_in(user: UserAccount) -> None:
+    """After the user changed their own password: this session stays valid, others end."""
+    session["pw"] = _password_mark(user)
+
+
 def sign_out() -> None:
     session.clear()
     g.current_user = None

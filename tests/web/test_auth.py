@@ -288,6 +288,23 @@ def test_admin_creates_and_disables_an_account_in_the_ui(admin_client):
         )
         with Session(engine) as s:
             assert accounts.get_user(s, "ui-created").is_active is False
+        with Session(engine) as s:
+            created = accounts.get_user(s, "ui-created")
+            trail = audit.history_for_entity(s, "user_account", created.id)
+            assert [e.action for e in trail] == ["create", "update"]
+            assert trail[0].by == admin_client.username and "password_hash" not in trail[0].after
+        own = admin_client.post(
+            f"/admin/accounts/{admin_client.username}/active",
+            data={"csrf_token": admin_client.csrf_token, "active": "0"},
+        )
+        assert own.status_code == 302
+        assert "Không thể tự khoá" in admin_client.get("/admin/accounts").get_data(as_text=True)
+        changed = admin_client.post(
+            f"/admin/accounts/{admin_client.username}/password",
+            data={"csrf_token": admin_client.csrf_token, "password": "mat-khau-admin-moi"},
+        )
+        assert changed.status_code == 302
+        assert admin_client.get("/admin/accounts").status_code == 200  # still signed in
         again = admin_client.post("/admin/accounts", data=form)
         assert again.status_code == 302
         assert "đã có người dùng" in admin_client.get("/admin/accounts").get_data(as_text=True)
@@ -295,6 +312,7 @@ def test_admin_creates_and_disables_an_account_in_the_ui(admin_client):
         with Session(engine) as s:
             s.delete(accounts.get_user(s, "ui-created"))
             s.commit()
+        ensure_user(engine, "admin")
 
 
 def test_commune_history_page_escapes(app, viewer_client):

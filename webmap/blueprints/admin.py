@@ -16,7 +16,10 @@ from flask import (
 from geo.errors import NtmError
 from geo.models import Organisation
 from services import accounts as account_service
+from services import audit
+from webmap import auth
 from webmap.db import get_session
+from webmap.identity import current_user_name
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -36,6 +39,17 @@ def accounts():
         organisations=_organisations(session),
         messages=get_flashed_messages(with_categories=True),
     )
+
+
+def _account_facts(user) -> dict:
+    """What the audit trail keeps of an account (never the password hash)."""
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "organisation_id": user.organisation_id,
+        "is_active": user.is_active,
+    }
 
 
 def _done(message: str, category: str = "ok"):
@@ -60,6 +74,8 @@ def create_account():
     except NtmError as exc:
         session.rollback()
         return _done(exc.user_msg, "error")
+    audit.record(session, "user_account", user.id, "create", current_user_name(), None,
+                 _account_facts(user))  # fmt: skip
     session.commit()
     return _done(f"Đã tạo tài khoản “{user.username}”.")
 
@@ -68,7 +84,12 @@ def create_account():
 def set_active(username: str):
     session = get_session()
     active = request.form.get("active") == "1"
+    if not active and username == current_user_name():
+        return _done("Không thể tự khoá tài khoản của chính mình.", "error")
+    before = _account_facts(account_service.get_user(session, username))
     user = account_service.set_active(session, username, active)
+    audit.record(session, "user_account", user.id, "update", current_user_name(), before,
+                 _account_facts(user))  # fmt: skip
     session.commit()
     verb = "Đã mở lại" if active else "Đã khoá"
     return _done(f"{verb} tài khoản “{user.username}”.")
@@ -82,5 +103,9 @@ def change_password(username: str):
     except NtmError as exc:
         session.rollback()
         return _done(exc.user_msg, "error")
+    audit.record(session, "user_account", user.id, "update", current_user_name(),
+                 {"password": "(cũ)"}, {"password": "(mới)"})  # fmt: skip
     session.commit()
+    if user.username == current_user_name():
+        auth.keep_signed_in(user)  # a new password ends other sessions, not this one
     return _done(f"Đã đổi mật khẩu của “{user.username}”.")
