@@ -294,8 +294,9 @@ def _apply(session, activity: Activity, values: ActivityInput, activity_type, pa
     activity.geom = None if values.geometry is None else spatial.to_db_geometry(values.geometry)
     activity.reported_unit_id = values.reported_unit_id
     activity.criteria = criteria
-    activity.communes.clear()
-    session.flush()
+    if activity.communes:  # an update: the old rows go first (same primary keys may return)
+        activity.communes.clear()
+        session.flush()
     activity.communes.extend(
         ActivityCommune(unit_id=p.unit_id, length_m=p.length_m, area_m2=p.area_m2) for p in parts
     )
