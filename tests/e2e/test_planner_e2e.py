@@ -258,7 +258,29 @@ def test_planner_day(server, page):
     assert "xã miền núi, nhiều tiêu chí chưa đạt" in history
     _shot(page, "05-reloaded-history")
 
-    # 7. hostile text shows as text
+    # 7. compare with another list; the exports download
+    page.click("#new-list summary")
+    page.fill("#new-list-name", "Danh sách so sánh")
+    page.click("#new-list-submit")
+    page.wait_for_selector("#list-body h3 >> text=Danh sách so sánh")
+    page.fill("#search-input", "vinh linh")
+    page.wait_for_selector("#search-results li >> text=Xã Vĩnh Linh")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#panel-list-toggle")
+    page.click("#panel-list-toggle")
+    page.wait_for_function("() => NTM.app.listIds.size === 1")
+    page.click("#tab-list")
+    first_list = page.locator("#compare-select option", has_text="Ưu tiên quý I/2027").get_attribute("value")
+    page.select_option("#compare-select", first_list)
+    page.wait_for_selector("#compare-result p")
+    compared = page.locator("#compare-result").inner_text()
+    assert all(n in compared for n in ("Xã Vĩnh Linh", "Xã Hướng Phùng", "Đặc khu Cồn Cỏ"))
+    _shot(page, "06-compare")
+    for link in page.locator("#list-body a[href*='/export.']").all():
+        response = page.request.get(base + link.get_attribute("href"))
+        assert response.status == 200 and len(response.body()) > 100
+
+    # 8. hostile text shows as text
     page.click("#reset-filters")
     page.fill("#search-input", "img src")
     page.wait_for_selector("#search-results li")
@@ -267,7 +289,7 @@ def test_planner_day(server, page):
     page.wait_for_selector("#commune-panel h2")
     assert page.locator("#commune-panel h2").inner_text() == HOSTILE
     assert page.evaluate("document.querySelectorAll('img[src=\"x\"]').length") == 0
-    _shot(page, "06-hostile-name")
+    _shot(page, "07-hostile-name")
 
     assert page.dialogs == [] and page.errors == []
     assert page.outside == [], f"requests outside the app: {page.outside}"

@@ -80,8 +80,14 @@
       setupDraw();
       renderBody();
       return loadSummaries(app.state.list).then(function () {
-        return app.state.list ? open(app.state.list) : null;
-      }).catch(function (err) {
+        if (!app.state.list) return null;
+        return open(app.state.list).catch(function (err) {
+          /* a list in the URL that no longer exists: say so, show the map without it */
+          $("list-select").value = "";
+          setCurrent(null);
+          flash(err.message, true);
+        });
+      }, function (err) {
         $("list-body").innerHTML = '<p class="flash error">' + esc(err.status === 404 ? T.list_unavailable : err.message) + "</p>";
       });
     },

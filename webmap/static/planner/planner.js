@@ -305,7 +305,11 @@
   }
   function fillStaticFilters() {
     var cfg = app.config;
-    fillSelect($("criteria-set"), cfg.criteria_sets.map(function (s) { return [String(s.id), s.name]; }), state.set || String(cfg.default_criteria_set || ""), null);
+    fillSelect($("criteria-set"), cfg.criteria_sets.map(function (s) {
+      var period = s.name.split("giai đoạn ")[1] || s.name;
+      return [String(s.id), period + " · " + s.legal_basis.split(" ").slice(0, 2).join(" ")];
+    }), state.set || String(cfg.default_criteria_set || ""), null);
+    $("criteria-set").title = (cfg.criteria_sets.find(function (s) { return String(s.id) === $("criteria-set").value; }) || {}).name || "";
     fillCriteria();
     fillSelect($("f-cstatus"), ["unmet", "met", "no_data"].map(function (k) { return [k, T[k]]; }), state.cstat);
     fillSelect($("f-dept"), [["none", T.sponsor_none]].concat(cfg.departments.map(function (d) { return [String(d.id), d.name]; })), state.dept);
@@ -326,6 +330,7 @@
       return [String(c.id), c.number + ". " + (NTM.lang === "en" && c.name_en ? c.name_en : c.name_vi)];
     }), state.criterion, "—");
     state.criterion = $("criterion").value;
+    $("f-cstatus").disabled = !state.criterion;
   }
   function fillAttributeFilters() {
     var a = app.attrs;
@@ -354,6 +359,7 @@
         }
         state[serverSide[id]] = value;
         if (id === "criteria-set") { state.criterion = ""; fillCriteria(); }
+        if (id === "criterion") $("f-cstatus").disabled = !this.value;
         if (id === "criterion" && this.value && state.theme !== "criterion") { state.theme = "criterion"; $("theme").value = "criterion"; }
         app.saveState();
         var jobs = [app.loadAttributes()];
