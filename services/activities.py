@@ -7,7 +7,13 @@ a date that is not a Saturday (``confirm_not_saturday``) and a likely duplicate 
 same organiser, same date, within ``DUPLICATE_RADIUS_M`` (``confirm_duplicate``).
 Nothing is merged silently.
 
-Plausibility limits (above them a value is refused as absurd):
+The communes come from the geometry (``geo.spatial.communes_for_geometry``: a line
+counts its length in each commune, a polygon its area). An activity without geometry
+names the commune it was reported in (``reported_unit_id``, which must exist on the
+date); it gets one ``ActivityCommune`` row for that commune, without length or area,
+so that the commune filter finds it.
+
+Plausibility limits (``services.activity_input``; above them a value is refused as absurd):
 
 - participants: ``MAX_PARTICIPANTS_PER_COMMUNE`` (5,000) per commune the activity falls in;
 - workdays: ``MAX_WORKDAYS_PER_PARTICIPANT`` (3) per participant, or 15,000 without participants;
@@ -45,6 +51,7 @@ from services.activity_input import (
     ActivityError,
     ActivityInput,
     Problems,
+    check_numbers,
     last_saturday,
     parse_input,
     vn_date,
@@ -54,12 +61,6 @@ from services.facts import criteria_set_on, snapshot
 __all__ = ["ActivityError", "ConfirmationNeeded", "last_saturday", "parse_input"]
 
 FIRST_DAY = dt.date(2010, 1, 1)
-MAX_PARTICIPANTS_PER_COMMUNE = 5_000
-MAX_WORKDAYS_PER_PARTICIPANT = 3
-MAX_WORKDAYS_WITHOUT_PARTICIPANTS = 15_000
-MAX_FUNDS_VND = 100_000_000_000
-QUANTITY_LIMITS = {"km": 200, "m": 200_000, "tấn": 5_000}
-DEFAULT_QUANTITY_LIMIT = 10_000
 DUPLICATE_RADIUS_M = 50
 ORGANISER_KINDS = ("department", "working_group")
 
@@ -130,44 +131,6 @@ def _check_organiser(session: Session, values: ActivityInput, problems: Problems
             "organiser_id",
             f"{organiser.name} không còn hoạt động vào ngày {vn_date(values.activity_date)}"
             f"{successor}: hãy chọn đơn vị có hiệu lực vào ngày đó.",
-        )
-
-
-def _quantity_limit(activity_type: ActivityType | None) -> float:
-    unit = (activity_type.unit_of_measure if activity_type else "").split(" ")[0].rstrip(";")
-    return QUANTITY_LIMITS.get(unit, DEFAULT_QUANTITY_LIMIT)
-
-
-def _check_numbers(values: ActivityInput, activity_type, communes: int, problems: Problems):
-    limit = MAX_PARTICIPANTS_PER_COMMUNE * max(communes, 1)
-    if values.participants is not None and values.participants > limit:
-        problems.add(
-            "participants",
-            f"{vn_number(values.participants)} người là không hợp lý: tối đa {vn_number(limit)} "
-            f"cho {max(communes, 1)} xã. Hãy kiểm tra lại (có thể thừa chữ số 0).",
-        )
-    cap = (
-        values.participants * MAX_WORKDAYS_PER_PARTICIPANT
-        if values.participants
-        else MAX_WORKDAYS_WITHOUT_PARTICIPANTS
-    )
-    if values.workdays is not None and values.workdays > cap:
-        problems.add(
-            "workdays",
-            f"{vn_number(values.workdays, 1)} ngày công vượt quá {vn_number(cap)} "
-            f"(tối đa {MAX_WORKDAYS_PER_PARTICIPANT} ngày công mỗi người trong một ngày).",
-        )
-    qlimit = _quantity_limit(activity_type)
-    if values.quantity is not None and values.quantity > qlimit:
-        unit = activity_type.unit_of_measure if activity_type else ""
-        problems.add(
-            "quantity",
-            f"{vn_number(values.quantity, 1)} {unit} là không hợp lý (tối đa {vn_number(qlimit)}).",
-        )
-    if values.funds_vnd is not None and values.funds_vnd > MAX_FUNDS_VND:
-        problems.add(
-            "funds_vnd",
-            f"{vn_number(values.funds_vnd)} đồng vượt quá {vn_number(MAX_FUNDS_VND)} đồng.",
         )
 
 
@@ -252,7 +215,7 @@ def check_activity(session: Session, values: ActivityInput, today=None, problems
     activity_type = _check_type(session, values, problems)
     _check_organiser(session, values, problems)
     parts = check_place(session, values, problems)
-    _check_numbers(values, activity_type, len(parts), problems)
+    check_numbers(values, activity_type, len(parts), problems)
     criteria = _check_criteria(session, values, problems)
     problems.raise_if_any()
     return activity_type, parts, criteria

@@ -17,9 +17,16 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from geo import coords, tracks
+from geo.coords import vn_number
 from geo.errors import InvalidGeometryError, NtmError
 
 SATURDAY = 5
+MAX_PARTICIPANTS_PER_COMMUNE = 5_000
+MAX_WORKDAYS_PER_PARTICIPANT = 3
+MAX_WORKDAYS_WITHOUT_PARTICIPANTS = 15_000
+MAX_FUNDS_VND = 100_000_000_000
+QUANTITY_LIMITS = {"km": 200, "m": 200_000, "tấn": 5_000}
+DEFAULT_QUANTITY_LIMIT = 10_000
 FIELD_LABELS = {
     "activity_date": "Ngày",
     "type_code": "Loại hoạt động",
@@ -177,3 +184,42 @@ def parse_input(data: dict, problems: Problems | None = None) -> ActivityInput:
     if not collect:
         problems.raise_if_any()
     return values
+
+
+def _quantity_limit(activity_type) -> float:
+    unit = (activity_type.unit_of_measure if activity_type else "").split(" ")[0].rstrip(";")
+    return QUANTITY_LIMITS.get(unit, DEFAULT_QUANTITY_LIMIT)
+
+
+def check_numbers(values: ActivityInput, activity_type, communes: int, problems: Problems) -> None:
+    """Refuse absurd numbers (limits above); ``communes`` is how many the activity falls in."""
+    limit = MAX_PARTICIPANTS_PER_COMMUNE * max(communes, 1)
+    if values.participants is not None and values.participants > limit:
+        problems.add(
+            "participants",
+            f"{vn_number(values.participants)} người là không hợp lý: tối đa {vn_number(limit)} "
+            f"cho {max(communes, 1)} xã. Hãy kiểm tra lại (có thể thừa chữ số 0).",
+        )
+    cap = (
+        values.participants * MAX_WORKDAYS_PER_PARTICIPANT
+        if values.participants
+        else MAX_WORKDAYS_WITHOUT_PARTICIPANTS
+    )
+    if values.workdays is not None and values.workdays > cap:
+        problems.add(
+            "workdays",
+            f"{vn_number(values.workdays, 1)} ngày công vượt quá {vn_number(cap)} "
+            f"(tối đa {MAX_WORKDAYS_PER_PARTICIPANT} ngày công mỗi người trong một ngày).",
+        )
+    qlimit = _quantity_limit(activity_type)
+    if values.quantity is not None and values.quantity > qlimit:
+        unit = activity_type.unit_of_measure if activity_type else ""
+        problems.add(
+            "quantity",
+            f"{vn_number(values.quantity, 1)} {unit} là không hợp lý (tối đa {vn_number(qlimit)}).",
+        )
+    if values.funds_vnd is not None and values.funds_vnd > MAX_FUNDS_VND:
+        problems.add(
+            "funds_vnd",
+            f"{vn_number(values.funds_vnd)} đồng vượt quá {vn_number(MAX_FUNDS_VND)} đồng.",
+        )
