@@ -196,3 +196,9 @@ def test_self_crossing_polygon_refused_or_repaired():
     repaired = tracks.check_valid(bowtie, repair=True)
     assert repaired.is_valid and repaired.geom_type == "MultiPolygon"
     assert len(repaired.geoms) == 2
+
+
+def test_xml_entities_refused():
+    bomb = b'<?xml version="1.0"?><!DOCTYPE gpx [<!ENTITY a "aaaa">]><gpx>&a;</gpx>'
+    with pytest.raises(InvalidGeometryError, match="khai báo ENTITY"):
+        tracks.read_upload("bom.gpx", bomb)
