@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from geo.models import ActivityType, AdminUnit, Criterion, PriorityListItem
 from services.analysis_inputs import communes_valid_on
-from services.coverage_sql import ACTIVITY, FACT_COLUMNS, attribution, counted, last_dates, summary
+from services.coverage_sql import FACT_COLUMNS, attribution, counted, last_dates, summary
 from services.periods import Period
 
 
@@ -239,27 +239,17 @@ def activity_lines(session: Session, unit_id: int, period: Period) -> list[Activ
     attr = attribution(period.start, period.end)
     old = sa.orm.aliased(AdminUnit)
     old_name = sa.case((attr.c.source_unit_id != attr.c.unit_id, old.name), else_=None)
+    facts = [attr.c[c] for c in FACT_COLUMNS]
     query = (
-        sa.select(
-            ACTIVITY.c.id,
-            ACTIVITY.c.activity_date,
-            ACTIVITY.c.type_code,
-            ACTIVITY.c.participants,
-            ACTIVITY.c.workdays,
-            ACTIVITY.c.quantity,
-            ACTIVITY.c.quantity_unit,
-            ACTIVITY.c.funds_vnd,
-            sa.func.min(old_name).label("recorded_in"),
-        )
-        .join(attr, attr.c.activity_id == ACTIVITY.c.id)
+        sa.select(attr.c.activity_id, *facts, sa.func.min(old_name).label("recorded_in"))
         .join(old, old.id == attr.c.source_unit_id)
         .where(attr.c.unit_id == unit_id)
-        .group_by(*[c for c in ACTIVITY.c if c.name in _LINE_COLUMNS])
-        .order_by(ACTIVITY.c.activity_date, ACTIVITY.c.id)
+        .group_by(attr.c.activity_id, *facts)
+        .order_by(attr.c.activity_date, attr.c.activity_id)
     )
     return [
         ActivityLine(
-            r.id,
+            r.activity_id,
             _as_date(r.activity_date),
             r.type_code,
             r.participants,
@@ -271,15 +261,3 @@ def activity_lines(session: Session, unit_id: int, period: Period) -> list[Activ
         )
         for r in session.execute(query)
     ]
-
-
-_LINE_COLUMNS = (
-    "id",
-    "activity_date",
-    "type_code",
-    "participants",
-    "workdays",
-    "quantity",
-    "quantity_unit",
-    "funds_vnd",
-)

@@ -15,6 +15,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from geo.models import Activity, ActivityCommune, ActivityType, AdminUnit, activity_criterion
+from services.communes import valid_on
 from services.lineage import unit_map
 
 ACTIVITY = Activity.__table__
@@ -28,14 +29,6 @@ FACT_COLUMNS = (
     "quantity_unit",
     "funds_vnd",
 )
-
-
-def valid(columns, day: dt.date) -> sa.ColumnElement:
-    """``columns`` (a model or a table's ``.c``) has a validity period containing ``day``."""
-    return sa.and_(
-        sa.or_(columns.valid_from.is_(None), columns.valid_from <= day),
-        sa.or_(columns.valid_to.is_(None), columns.valid_to > day),
-    )
 
 
 def _raw_all(when: list) -> sa.Select:
@@ -84,7 +77,7 @@ def attribution(
     # only units that ended need lineage: the walk runs over units, not over activities;
     # a unit that ended without a known successor keeps its own id and falls out of scope
     ended = sa.select(AdminUnit.id).where(
-        AdminUnit.level == "commune", sa.not_(valid(AdminUnit, end))
+        AdminUnit.level == "commune", sa.not_(valid_on(AdminUnit, end))
     )
     later = unit_map(ended, end, name=f"{name}_map")
     return (
@@ -195,7 +188,7 @@ def last_dates(end: dt.date, unit_ids: list[int] | None = None) -> sa.Select:
     sources = None
     if unit_ids is not None:
         unit_ids = id_list(unit_ids)
-        ended = sa.select(AdminUnit.id).where(sa.not_(valid(AdminUnit, end)))
+        ended = sa.select(AdminUnit.id).where(sa.not_(valid_on(AdminUnit, end)))
         later = unit_map(ended, end, name="hist_back")
         sources = sa.union(
             sa.select(AdminUnit.id).where(AdminUnit.id.in_(unit_ids)),
