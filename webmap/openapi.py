@@ -118,6 +118,35 @@ ACTIVITY_OPERATIONS = (
     Op("get", "/api/activities/options", "Lựa chọn cho biểu mẫu hoạt động", "activities",
        (q("date", DATE),), None, (200, 400)),
 )  # fmt: skip
+PERIOD = (
+    q("kind", {"type": "string", "enum": ["month", "quarter", "half", "year"]}),
+    q("year", {"type": "integer", "minimum": 2000, "maximum": 2100}),
+    q("number", {"type": "integer", "minimum": 1, "maximum": 12}),
+    q("start", DATE),
+    q("end", DATE),
+    q("list", INT),
+)
+WEIGHT = {"type": "number", "minimum": 0, "maximum": 10}
+ANALYSIS_OPERATIONS = (
+    Op("get", "/api/coverage", "Độ phủ hoạt động theo xã trong một kỳ", "analysis", PERIOD,
+       None, (200, 400, 404)),
+    Op("get", "/api/coverage.xlsx", "Độ phủ hoạt động, tệp Excel", "analysis", PERIOD, None,
+       (200, 400, 404), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    Op("get", "/api/ranking", "Xếp hạng xã để chọn ưu tiên", "analysis",
+       (q("day", DATE), *(q(n, WEIGHT) for n in ("difficulty", "unmet_criteria",
+        "close_to_standard", "registered"))), None, (200, 400)),
+    Op("post", "/api/ranking/to-priority-list/{list_id}", "Thêm các xã xếp hạng cao vào danh sách",
+       "analysis", (), {"type": "object", "properties": {
+           "top": {"type": "integer", "minimum": 1, "maximum": 200},
+           "min_score": {"type": "number"}, "day": DATE, "version": INT,
+           "reason": {"type": "string"}}}, (200, 400, 404, 409, 422)),
+    Op("get", "/api/sponsorship/balance", "Cân đối đỡ đầu giữa các sở, ngành", "analysis",
+       (q("day", DATE), q("list", INT)), None, (200, 400, 404)),
+    Op("get", "/api/sponsorship/match/{unit_id}", "Sở, ngành phù hợp để đỡ đầu một xã",
+       "analysis", (q("day", DATE),), None, (200, 400, 404)),
+    Op("get", "/api/sponsorship/area/{department_id}", "Vùng các xã một sở, ngành đỡ đầu",
+       "analysis", (q("day", DATE),), None, (200, 400, 404)),
+)  # fmt: skip
 #: not fuzzed: multipart upload (``/api/activities/upload``) is documented by hand below
 UPLOAD_OPERATIONS = (
     Op("post", "/api/activities/upload", "Đọc tệp GPX/KML/GeoJSON/ảnh thành hình học",
@@ -320,6 +349,7 @@ OPERATIONS: tuple[Op, ...] = (
         "text/csv",
     ),
     *ACTIVITY_OPERATIONS,
+    *ANALYSIS_OPERATIONS,
     Op(
         "get",
         "/api/communes/{unit_id}/history",
