@@ -317,3 +317,19 @@ def test_import_page_template_and_result(client, baseline):
     assert r.status_code == 200 and "Đã nhập: 1" in page and "Bị từ chối: 1" in page
     with client.get("/api/activities") as r:
         assert r.get_json()["totals"]["count"] == baseline["count"] + 1
+
+
+def test_self_crossing_polygon_refused_then_repaired_on_request(client, places):
+    p, d = places["Xã Vĩnh Linh"], 0.001
+    bowtie = {"type": "Polygon", "coordinates": [[[p.x - d, p.y - d], [p.x + d, p.y + d],
+              [p.x + d, p.y - d], [p.x - d, p.y + d], [p.x - d, p.y - d]]]}  # fmt: skip
+    with client.post("/api/activities/locate", json={"geometry": bowtie}) as r:
+        assert r.status_code == 422 and "tự cắt nhau tại toạ độ" in r.get_json()["error"]
+    with client.post(
+        "/api/activities/locate", json={"geometry": bowtie, "repair_geometry": True}
+    ) as r:
+        body = r.get_json()
+    assert r.status_code == 200 and body["geometry"]["type"] == "MultiPolygon"
+    assert [c["name"] for c in body["communes"]] == ["Xã Vĩnh Linh"] and body["communes"][0][
+        "area_m2"
+    ] > 0
