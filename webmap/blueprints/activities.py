@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+from geoalchemy2.shape import to_shape
 from shapely.geometry import mapping
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -96,8 +97,6 @@ def activity_json(a) -> dict:
         {"unit_id": c.unit_id, "name": c.unit.name, "length_m": c.length_m, "area_m2": c.area_m2}
         for c in a.communes
     ]
-    from geoalchemy2.shape import to_shape
-
     return {
         "id": a.id, "version": a.version, "activity_date": a.activity_date.isoformat(),
         "type_code": a.type_code, "type_name": a.activity_type.name_vi,
