@@ -60,12 +60,14 @@ def changed_fields(before: dict | None, after: dict | None) -> list[str]:
     return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
 
 
-def history_for_unit(session: Session, unit_id: int, limit: int = 500) -> list[AuditEvent]:
-    """A commune's audit events, newest first."""
+def history_for_unit(
+    session: Session, unit_id: int, limit: int = 500, former_unit_ids: tuple[int, ...] = ()
+) -> list[AuditEvent]:
+    """A commune's audit events (and its former units' ones, when given), newest first."""
     return list(
         session.scalars(
             sa.select(AuditEvent)
-            .where(AuditEvent.unit_id == unit_id)
+            .where(AuditEvent.unit_id.in_((unit_id, *former_unit_ids)))
             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
             .limit(limit)
         )

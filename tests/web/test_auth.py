@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from geo.models import AdminUnit
+from geo.models import AdminUnit, UnitLineage
 from services import accounts, audit
 from tests.web.auth_fixtures import (  # noqa: F401
     PASSWORD,
@@ -358,3 +358,28 @@ def test_error_messages_are_vietnamese_and_bad_data_is_not_an_outage(seeded_engi
         assert "thử lại sau ít phút" not in long_name.get_json()["error"]
     finally:
         app.extensions["ntm_engine"].dispose()
+
+
+def test_commune_history_includes_its_former_units(app, viewer_client):
+    engine = app.extensions["ntm_engine"]
+    with Session(engine) as s:
+        new_id, old_id, old_name = s.execute(
+            sa.select(UnitLineage.new_unit_id, UnitLineage.old_unit_id, AdminUnit.name)
+            .join(AdminUnit, AdminUnit.id == UnitLineage.old_unit_id)
+            .order_by(UnitLineage.id)
+            .limit(1)
+        ).one()
+        old_event = audit.record(s, "classification", 1, "update", "planner-cu",
+                                 {"mountainous": False}, {"mountainous": True}, old_id)  # fmt: skip
+        s.commit()
+        event_id = old_event.id
+    try:
+        data = viewer_client.get(f"/api/communes/{new_id}/history").get_json()
+        assert {"unit_id": old_id, "name": old_name} in data["former_units"]
+        assert any(e["id"] == event_id and e["unit_id"] == old_id for e in data["events"])
+        page = viewer_client.get(f"/communes/{new_id}/history").get_data(as_text=True)
+        assert f"{old_name} (đơn vị cũ)" in page and "planner-cu" in page
+    finally:
+        with Session(engine) as s:
+            s.execute(sa.text("DELETE FROM audit_event WHERE id = :id"), {"id": event_id})
+            s.commit()

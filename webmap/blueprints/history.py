@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, render_template
 
 from geo.errors import UnknownCommuneError
 from geo.models import AdminUnit
-from services import audit
+from services import audit, lineage
 from webmap.db import get_session
 
 bp = Blueprint("history", __name__)
@@ -20,6 +20,10 @@ ENTITY_LABELS = {
     "criterion_assessment": "Đánh giá tiêu chí",
     "activity": "Hoạt động",
     "commune_note": "Ghi chú của xã",
+    "ntm_level": "Mức đạt chuẩn nông thôn mới",
+    "organisation": "Đơn vị",
+    "admin_unit": "Đơn vị hành chính",
+    "user_account": "Tài khoản",
 }
 ACTION_LABELS = {"create": "Tạo", "update": "Sửa", "delete": "Xoá", "restore": "Khôi phục"}
 
@@ -31,9 +35,21 @@ def _unit(unit_id: int) -> AdminUnit:
     return unit
 
 
+def _former_units(unit_id: int) -> dict[int, str]:
+    """Former units merged into this commune (their history belongs to it): id → name."""
+    tree = lineage.predecessors(get_session(), unit_id)
+    return {p.unit_id: p.name for p in lineage.flatten(tree)}
+
+
+def _events(unit_id: int) -> tuple[list, dict[int, str]]:
+    former = _former_units(unit_id)
+    return audit.history_for_unit(get_session(), unit_id, former_unit_ids=tuple(former)), former
+
+
 def _event_json(event) -> dict:
     return {
         "id": event.id,
+        "unit_id": event.unit_id,
         "entity": event.entity,
         "entity_id": event.entity_id,
         "action": event.action,
@@ -48,11 +64,12 @@ def _event_json(event) -> dict:
 @bp.get("/communes/<int:unit_id>/history")
 def commune_history(unit_id: int):
     unit = _unit(unit_id)
-    events = audit.history_for_unit(get_session(), unit_id)
+    events, former = _events(unit_id)
     return render_template(
         "admin/commune_history.html",
         unit=unit,
         events=events,
+        former=former,
         entity_labels=ENTITY_LABELS,
         action_labels=ACTION_LABELS,
         changed_fields=audit.changed_fields,
@@ -62,5 +79,10 @@ def commune_history(unit_id: int):
 @bp.get("/api/communes/<int:unit_id>/history")
 def commune_history_json(unit_id: int):
     unit = _unit(unit_id)
-    events = audit.history_for_unit(get_session(), unit_id)
-    return jsonify(unit_id=unit.id, name=unit.name, events=[_event_json(e) for e in events])
+    events, former = _events(unit_id)
+    return jsonify(
+        unit_id=unit.id,
+        name=unit.name,
+        former_units=[{"unit_id": i, "name": n} for i, n in former.items()],
+        events=[_event_json(e) for e in events],
+    )
