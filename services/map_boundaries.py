@@ -22,11 +22,28 @@ from geo.models import AdminUnit, UnitGeometry
 from geo.simplify import simplify_coverage
 from services.communes import communes_on
 
-#: (tolerance in metres for ``coverage_simplify``, lowest zoom the level is meant for)
-ZOOM_LEVELS = ((600.0, 0), (150.0, 10), (30.0, 12))
+#: (tolerance in metres for ``coverage_simplify``, lowest zoom the level is meant for,
+#: size in degrees of the tiles the browser asks this level by; None: the whole level at once)
+ZOOM_LEVELS = ((600.0, 0, None), (150.0, 10, 0.5), (30.0, 12, 0.25))
 #: 5 decimals of a degree is about 1 m: finer than any simplified vertex
 COORD_DECIMALS = 5
 _CACHE_SIZE = 8
+
+
+@dataclass(frozen=True)
+class Level:
+    """One generalised level: each feature's GeoJSON text and bounding box, and the whole text."""
+
+    features: tuple[str, ...]
+    boxes: np.ndarray  # (n, 4): west, south, east, north
+    text: str
+
+    def within(self, west: float, south: float, east: float, north: float) -> str:
+        """A FeatureCollection of the features whose box meets the given box."""
+        b = self.boxes
+        hit = (b[:, 0] <= east) & (b[:, 2] >= west) & (b[:, 1] <= north) & (b[:, 3] >= south)
+        chosen = [f for f, keep in zip(self.features, hit, strict=True) if keep]
+        return _collection(chosen)
 
 
 @dataclass(frozen=True)
@@ -34,8 +51,9 @@ class BoundaryLayers:
     """Ready-to-send GeoJSON texts of one data version."""
 
     version: str
-    levels: tuple[str, ...]
-    outline: str
+    levels: tuple[Level, ...]
+    #: the province outline (communes dissolved) of each level, so it meets their edges
+    outlines: tuple[str, ...]
     label_points: dict[int, tuple[float, float]]
     bounds: tuple[float, float, float, float]
 
@@ -92,18 +110,33 @@ def simplified_levels(communes) -> list[np.ndarray]:
         return [np.array([], dtype=object) for _ in ZOOM_LEVELS]
     return [
         round_coordinates(simplify_coverage(communes.geometry, tolerance).values)
-        for tolerance, _ in ZOOM_LEVELS
+        for tolerance, _, _ in ZOOM_LEVELS
+    ]
+
+
+def _collection(features) -> str:
+    return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
+
+
+def _features(ids, geoms) -> list[str]:
+    return [
+        f'{{"type":"Feature","id":{int(i)},"geometry":{shapely.to_geojson(g)},"properties":{{}}}}'
+        for i, g in zip(ids, geoms, strict=True)
     ]
 
 
 def feature_collection(ids, geoms) -> str:
     """GeoJSON text of features that carry only an id and a geometry."""
-    parts = [
-        f'{{"type":"Feature","id":{int(i)},"geometry":{shapely.to_geojson(g)},"properties":{{}}}}'
-        for i, g in zip(ids, geoms, strict=True)
-        if g is not None and not g.is_empty
-    ]
-    return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
+    keep = [(i, g) for i, g in zip(ids, geoms, strict=True) if g is not None and not g.is_empty]
+    return _collection(_features([i for i, _ in keep], [g for _, g in keep]))
+
+
+def make_level(ids, geoms) -> Level:
+    """A level from ids and geometries (empty geometries left out)."""
+    keep = [(i, g) for i, g in zip(ids, geoms, strict=True) if g is not None and not g.is_empty]
+    features = tuple(_features([i for i, _ in keep], [g for _, g in keep]))
+    boxes = shapely.bounds([g for _, g in keep]) if keep else np.empty((0, 4))
+    return Level(features, np.asarray(boxes).reshape(-1, 4), _collection(features))
 
 
 def build_layers(session: Session, day: dt.date, version: str) -> BoundaryLayers:
@@ -111,10 +144,12 @@ def build_layers(session: Session, day: dt.date, version: str) -> BoundaryLayers
     communes = communes_on(session, day)
     levels = simplified_levels(communes)
     ids = communes["id"].tolist()
-    texts = tuple(feature_collection(ids, geoms) for geoms in levels)
+    texts = tuple(make_level(ids, geoms) for geoms in levels)
     if len(communes):
-        dissolved = shapely.union_all(levels[0])
-        outline = feature_collection([0], round_coordinates(np.array([dissolved])))
+        outlines = tuple(
+            feature_collection([0], round_coordinates(np.array([shapely.union_all(geoms)])))
+            for geoms in levels
+        )
         points = shapely.point_on_surface(communes.geometry.values)
         labels = {
             int(i): (round(p.y, COORD_DECIMALS), round(p.x, COORD_DECIMALS))
@@ -122,16 +157,19 @@ def build_layers(session: Session, day: dt.date, version: str) -> BoundaryLayers
         }
         bounds = tuple(float(b) for b in communes.total_bounds)
     else:
-        outline, labels = feature_collection([], []), {}
+        outlines, labels = tuple(feature_collection([], []) for _ in levels), {}
         bounds = (106.0, 16.0, 108.0, 18.0)
-    return BoundaryLayers(version, texts, outline, labels, bounds)
+    return BoundaryLayers(version, texts, outlines, labels, bounds)
 
 
 def level_for_zoom(zoom: int) -> int:
     """The index in ``ZOOM_LEVELS`` meant for a map zoom."""
-    return max(i for i, (_, min_zoom) in enumerate(ZOOM_LEVELS) if zoom >= min_zoom)
+    return max(i for i, (_, min_zoom, _) in enumerate(ZOOM_LEVELS) if zoom >= min_zoom)
 
 
 def zoom_bands() -> list[dict]:
-    """The zoom bands, for the browser."""
-    return [{"level": i, "min_zoom": z, "tolerance_m": t} for i, (t, z) in enumerate(ZOOM_LEVELS)]
+    """The zoom bands, for the browser (``tile_deg``: ask this level tile by tile)."""
+    return [
+        {"level": i, "min_zoom": z, "tolerance_m": t, "tile_deg": tile}
+        for i, (t, z, tile) in enumerate(ZOOM_LEVELS)
+    ]

@@ -220,8 +220,8 @@ def test_search_finds_a_former_commune_and_nothing_for_blank(seeded):
 def test_simplified_levels_stay_a_valid_coverage(seeded):
     layers = map_boundaries.boundary_layers(seeded, TODAY)
     vertex_counts = []
-    for text in layers.levels:
-        frame = gpd.GeoDataFrame.from_features(json.loads(text), crs=4326)
+    for level in layers.levels:
+        frame = gpd.GeoDataFrame.from_features(json.loads(level.text), crs=4326)
         assert len(frame) == 78
         assert frame.geometry.is_valid.all()
         metric = frame.to_crs(32648).geometry
@@ -239,6 +239,18 @@ def test_layers_are_cached_per_data_version(seeded):
         sa.update(AdminUnit).where(AdminUnit.name == "Xã Vĩnh Linh").values(valid_to=TODAY)
     )
     assert map_boundaries.boundary_layers(seeded, TODAY).version != first.version
+
+
+def test_a_level_by_bounding_box(seeded):
+    layers = map_boundaries.boundary_layers(seeded, TODAY)
+    vinh_linh = _unit(seeded, "Xã Vĩnh Linh").id
+    lat, lon = layers.label_points[vinh_linh]
+    near = json.loads(layers.levels[2].within(lon - 0.01, lat - 0.01, lon + 0.01, lat + 0.01))
+    ids = {f["id"] for f in near["features"]}
+    assert vinh_linh in ids and 0 < len(ids) < 10
+    assert json.loads(layers.levels[1].within(100.0, 10.0, 101.0, 11.0))["features"] == []
+    everything = json.loads(layers.levels[0].within(-180, -90, 180, 90))
+    assert len(everything["features"]) == 78
 
 
 def test_level_for_zoom():

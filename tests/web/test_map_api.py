@@ -134,6 +134,21 @@ def test_coarser_levels_are_smaller(client):
     assert sizes[0] < 120_000
 
 
+def test_boundaries_of_a_view(client, seeded_engine):
+    unit_id = _unit_id(seeded_engine, "Xã Vĩnh Linh")
+    lat, lon = client.get("/api/map/labels").get_json()[str(unit_id)]
+    bbox = f"{lon - 0.02},{lat - 0.02},{lon + 0.02},{lat + 0.02}"
+    data = client.get(f"/api/map/boundaries/2?bbox={bbox}").get_json()
+    ids = [f["id"] for f in data["features"]]
+    assert unit_id in ids and len(ids) < 78
+
+
+@pytest.mark.parametrize("bbox", ["1,2,3", "a,b,c,d", "107,17,106,18"])
+def test_bad_bbox_is_named(client, bbox):
+    response = client.get(f"/api/map/boundaries/1?bbox={bbox}")
+    assert response.status_code == 400 and "bbox" in response.get_json()["error"]
+
+
 def test_unknown_level_is_a_vietnamese_error(client):
     response = client.get("/api/map/boundaries/7")
     assert response.status_code == 400
@@ -144,6 +159,9 @@ def test_outline_and_labels(client):
     outline = client.get("/api/map/outline").get_json()
     assert len(outline["features"]) == 1
     assert outline["features"][0]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    sizes = [len(client.get(f"/api/map/outline?level={i}").get_data()) for i in range(3)]
+    assert sizes[0] < sizes[1] < sizes[2]
+    assert client.get("/api/map/outline?level=9").status_code == 400
     labels = client.get("/api/map/labels").get_json()
     assert len(labels) == 78
     lat, lon = next(iter(labels.values()))

@@ -123,18 +123,42 @@ def config():
     )
 
 
+def _bbox() -> tuple[float, float, float, float] | None:
+    text = request.args.get("bbox", "").strip()
+    if not text:
+        return None
+    try:
+        west, south, east, north = (float(v) for v in text.split(","))
+    except ValueError:
+        raise NtmError(
+            f"Tham số “bbox” không hợp lệ: {text!r}. Cần bốn số: tây,nam,đông,bắc (độ)."
+        ) from None
+    if west > east or south > north:
+        raise NtmError("Tham số “bbox” phải theo thứ tự tây,nam,đông,bắc (tây < đông, nam < bắc).")
+    return west, south, east, north
+
+
 @bp.get("/boundaries/<int:level>")
 def boundaries(level: int):
+    """One generalised level, whole or (with ``bbox``) the communes whose box meets the box."""
     layers = map_boundaries.boundary_layers(get_session(), _date("date", dt.date.today()))
     if level >= len(layers.levels):
         raise NtmError(f"Không có mức đơn giản hoá {level}; chỉ có 0 đến {len(layers.levels) - 1}.")
-    return _cached_text(layers.levels[level])
+    box = _bbox()
+    chosen = layers.levels[level]
+    return _cached_text(chosen.within(*box) if box else chosen.text)
 
 
 @bp.get("/outline")
 def outline():
+    """The province outline of a level (``level``, default 0)."""
     layers = map_boundaries.boundary_layers(get_session(), _date("date", dt.date.today()))
-    return _cached_text(layers.outline)
+    level = _int("level") or 0
+    if level >= len(layers.outlines):
+        raise NtmError(
+            f"Không có mức đơn giản hoá {level}; chỉ có 0 đến {len(layers.outlines) - 1}."
+        )
+    return _cached_text(layers.outlines[level])
 
 
 @bp.get("/labels")

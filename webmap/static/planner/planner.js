@@ -48,28 +48,69 @@
     app.config.zoom_bands.forEach(function (b) { if (zoom >= b.min_zoom) level = b.level; });
     return level;
   }
-  function fetchLevel(level) {
+  /* A level is one L.geoJSON layer filled by tiles: levels with a tile size are asked for the
+     part of the province in view (what a national map needs); level 0 comes whole. */
+  function levelEntry(level) {
     if (!app.levels[level]) {
-      app.levels[level] = NTM.request("/api/map/boundaries/" + level).catch(function (err) {
-        delete app.levels[level];
-        throw err;
-      });
+      app.levels[level] = { layer: L.geoJSON(null, { style: styleFor, onEachFeature: bindFeature }), byId: {}, tiles: {} };
     }
     return app.levels[level];
   }
+  function tileKeys(level) {
+    var deg = app.config.zoom_bands[level].tile_deg;
+    if (!deg) return [""];
+    var b = map.getBounds().pad(0.25), keys = [];
+    for (var x = Math.floor(b.getWest() / deg); x <= Math.floor(b.getEast() / deg); x++) {
+      for (var y = Math.floor(b.getSouth() / deg); y <= Math.floor(b.getNorth() / deg); y++) {
+        keys.push([x * deg, y * deg, (x + 1) * deg, (y + 1) * deg].map(function (v) { return v.toFixed(4); }).join(","));
+      }
+    }
+    return keys;
+  }
+  function fetchTile(level, key) {
+    var entry = levelEntry(level);
+    if (!entry.tiles[key]) {
+      entry.tiles[key] = NTM.request("/api/map/boundaries/" + level + NTM.query({ bbox: key })).then(function (data) {
+        var fresh = data.features.filter(function (f) { return !entry.byId[f.id]; });
+        entry.layer.addData(fresh);
+        entry.layer.eachLayer(function (l) { entry.byId[l.feature.id] = l; });
+      }, function (err) { delete entry.tiles[key]; throw err; });
+    }
+    return entry.tiles[key];
+  }
   function useLevel(level) {
-    if (level === app.level) return Promise.resolve();
-    return fetchLevel(level).then(function (data) {
+    return Promise.all(tileKeys(level).map(function (key) { return fetchTile(level, key); })).then(function () {
       if (levelForZoom(map.getZoom()) !== level && app.layer) return;
-      var layer = L.geoJSON(data, { style: styleFor, onEachFeature: bindFeature });
-      if (app.layer) map.removeLayer(app.layer);
-      app.layer = layer.addTo(map);
-      app.level = level;
-      app.byId = {};
-      layer.eachLayer(function (l) { app.byId[l.feature.id] = l; });
-      if (outlineLayer) outlineLayer.bringToFront();
+      var entry = levelEntry(level);
+      if (app.layer !== entry.layer) {
+        if (app.layer) map.removeLayer(app.layer);
+        app.layer = entry.layer.addTo(map);
+        app.level = level;
+      }
+      app.byId = entry.byId;
+      return useOutline(level);
     });
   }
+  var outlines = {};
+  function useOutline(level) {
+    if (!outlines[level]) {
+      outlines[level] = NTM.request("/api/map/outline" + NTM.query({ level: level || "" })).then(function (data) {
+        return L.geoJSON(data, { interactive: false, style: { color: "#1b3a1b", weight: 2.6, fill: false } });
+      }, function (err) { delete outlines[level]; throw err; });
+    }
+    return outlines[level].then(function (layer) {
+      if (app.level !== level) return;
+      if (outlineLayer && outlineLayer !== layer) map.removeLayer(outlineLayer);
+      outlineLayer = layer.addTo(map);
+      outlineLayer.bringToFront();
+    });
+  }
+  /* Bounds of a commune from whatever level has it (level 0 always does once loaded). */
+  app.boundsOf = function (id) {
+    var layer = app.byId[id] || (app.levels[0] && app.levels[0].byId[id]);
+    if (layer) return layer.getBounds();
+    return app.labelPoints && app.labelPoints[id] ? L.latLng(app.labelPoints[id]).toBounds(3000) : null;
+  };
 
   function themeOf() { return app.attrs.themes[state.theme]; }
   function classOf(id) {
@@ -290,7 +331,8 @@
     app.selected = id;
     state.c = id ? String(id) : "";
     [previous, id].forEach(function (x) { if (x && app.byId[x]) app.byId[x].setStyle(styleFor(app.byId[x].feature)); });
-    if (id && zoomTo && app.byId[id]) map.fitBounds(app.byId[id].getBounds(), { maxZoom: 12, padding: [40, 40] });
+    var bounds = id && zoomTo ? app.boundsOf(id) : null;
+    if (bounds) map.fitBounds(bounds, { maxZoom: 12, padding: [40, 40] });
     app.saveState();
     if (id) NTM.panel.show(id);
   };
@@ -374,7 +416,7 @@
     $("basemap").addEventListener("change", function () { state.base = this.value; app.saveState(); useBasemap(this.value); });
     $("zoom-matching").addEventListener("click", function () {
       var bounds = L.latLngBounds([]);
-      app.matchingIds().forEach(function (id) { if (app.byId[id]) bounds.extend(app.byId[id].getBounds()); });
+      app.matchingIds().forEach(function (id) { var b = app.boundsOf(id); if (b) bounds.extend(b); });
       if (bounds.isValid()) map.fitBounds(bounds, { maxZoom: 12, padding: [30, 30] });
     });
     $("reset-filters").addEventListener("click", function () {
@@ -412,10 +454,8 @@
       useBasemap(state.base);
       return Promise.all([
         useLevel(levelForZoom(map.getZoom())),
+        levelForZoom(map.getZoom()) ? fetchTile(0, "") : null,
         app.loadAttributes(),
-        NTM.request("/api/map/outline").then(function (data) {
-          outlineLayer = L.geoJSON(data, { interactive: false, style: { color: "#1b3a1b", weight: 2.6, fill: false } }).addTo(map);
-        }),
         NTM.request("/api/map/labels").then(function (points) { labelPoints = app.labelPoints = points; }),
       ]);
     }).then(function () {
