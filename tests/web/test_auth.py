@@ -383,3 +383,14 @@ def test_commune_history_includes_its_former_units(app, viewer_client):
         with Session(engine) as s:
             s.execute(sa.text("DELETE FROM audit_event WHERE id = :id"), {"id": event_id})
             s.commit()
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/communes/99999999999999999999/history", "/api/priority-lists/99999999999999999999"],
+)
+def test_numbers_too_large_for_the_database_are_refused_not_crashing(viewer_client, path):
+    response = viewer_client.get(path)
+    assert response.status_code in (400, 404, 422)
+    assert "Traceback" not in response.get_data(as_text=True)
+    assert response.get_json()["error"]
