@@ -9,7 +9,6 @@ as one ``ImportValidationError`` naming each feature; nothing is written then.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ from geo.boundary_checks import (
     feature_labels,
     find_overlaps_with,
 )
+from geo.boundary_fields import kind_from_name, name_key, prepare_frame
 from geo.boundary_io import read_boundaries
 from geo.crs_detect import outside_province, reproject
 from geo.errors import ImportValidationError
@@ -38,11 +38,6 @@ from geo.spatial import index_filter
 from services.communes import valid_on
 
 GEOMETRY_STATUSES = ("official", "provisional", "derived", "imported")
-#: column names tried, in order, once lower-cased and stripped of accents, "_" and spaces
-CODE_COLUMNS = ("code", "maxa", "madvhc", "madonvi", "maxaphuong", "communecode", "ma")
-NAME_COLUMNS = ("fullname", "tendaydu", "tenxa", "tendvhc", "tendonvi", "ten", "name")
-AREA_COLUMNS = ("areakm2", "dientichkm2", "dientich")
-KIND_PREFIXES = {"xã": "xa", "phường": "phuong", "thị trấn": "thi_tran", "đặc khu": "dac_khu"}
 _CHUNK = 500
 
 Progress = Callable[[str, int], None]
@@ -92,71 +87,6 @@ class BoundaryImportReport:
 _HOW = {"explicit": "chỉ định", "declared": "khai báo trong tệp", "assumed": "suy ra"}
 
 
-def _key(text: str) -> str:
-    plain = unicodedata.normalize("NFD", str(text).replace("đ", "d").replace("Đ", "D"))
-    plain = "".join(c for c in plain if not unicodedata.combining(c))
-    return "".join(c for c in plain.lower() if c.isalnum())
-
-
-def pick_column(
-    columns: list[str], wanted: str | None, candidates: tuple[str, ...], what: str
-) -> str:
-    """The column named by the user, or the first known name found (accents/case ignored)."""
-    if wanted:
-        if wanted not in columns:
-            raise ImportValidationError(
-                f"Tệp không có cột '{wanted}' ({what}). Các cột có: {', '.join(columns)}."
-            )
-        return wanted
-    by_key = {_key(c): c for c in reversed(columns)}
-    for candidate in candidates:
-        if candidate in by_key:
-            return by_key[candidate]
-    option = "--code-column" if what == "mã đơn vị" else "--name-column"
-    raise ImportValidationError(
-        f"Không tìm thấy cột {what} trong tệp. Các cột có: {', '.join(columns)}. "
-        f"Hãy chỉ rõ bằng {option}."
-    )
-
-
-def _code_text(value) -> str | None:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip() or None
-
-
-def prepare_frame(
-    raw: gpd.GeoDataFrame, code_column: str | None, name_column: str | None
-) -> tuple[gpd.GeoDataFrame, str, str]:
-    """``code``, ``name``, ``official_area_km2`` and geometry, from the file's own columns."""
-    columns = [c for c in raw.columns if c != raw.geometry.name]
-    code_col = pick_column(columns, code_column, CODE_COLUMNS, "mã đơn vị")
-    name_col = pick_column(columns, name_column, NAME_COLUMNS, "tên đơn vị")
-    area_col = next((c for c in columns if _key(c) in AREA_COLUMNS), None)
-    frame = gpd.GeoDataFrame(
-        {
-            "code": [_code_text(v) for v in raw[code_col]],
-            "name": [
-                v.strip() if isinstance(v, str) and v.strip() else None for v in raw[name_col]
-            ],
-            "official_area_km2": pd.to_numeric(raw[area_col], errors="coerce")
-            if area_col
-            else None,
-        },
-        geometry=raw.geometry.values,
-        crs=raw.crs,
-    )
-    return frame, code_col, name_col
-
-
-def kind_from_name(name: str) -> str:
-    """``xa``/``phuong``/``thi_tran``/``dac_khu`` from the name's prefix (default ``xa``)."""
-    lowered = name.lower()
-    return next((k for prefix, k in KIND_PREFIXES.items() if lowered.startswith(prefix)), "xa")
-
-
 def communes_valid_on(session: Session, day: dt.date) -> dict[str, list[AdminUnit]]:
     units = session.scalars(
         sa.select(AdminUnit).where(
@@ -196,8 +126,8 @@ def match_units(
             ids.append(units[0].id)
             if (
                 name
-                and _key(name) not in _key(units[0].name)
-                and _key(units[0].name) not in _key(name)
+                and name_key(name) not in name_key(units[0].name)
+                and name_key(units[0].name) not in name_key(name)
             ):
                 notes.append(
                     f"{labels[i]}: tên trong tệp khác tên đã có '{units[0].name}' (giữ tên đã có)"

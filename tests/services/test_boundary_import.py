@@ -12,11 +12,12 @@ import sqlalchemy as sa
 from geoalchemy2.shape import to_shape
 from shapely import box
 
+from geo.boundary_fields import kind_from_name, pick_column
 from geo.crs import VN2000_QUANG_TRI
 from geo.errors import CrsError, ImportValidationError
 from geo.measure import area_km2
 from geo.models import METRIC_SRID, AdminUnit, DatasetLoad, UnitGeometry
-from services.boundary_import import import_boundaries, kind_from_name, pick_column
+from services.boundary_import import import_boundaries
 from tests.boundary_samples import (
     neighbours,
     real_communes,
