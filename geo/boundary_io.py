@@ -45,7 +45,7 @@ FORMATS = {
     ".shp": "Shapefile",
     ".kml": "KML",
 }
-ARCHIVES = {".zip": "Shapefile (zip)", ".kmz": "KMZ"}
+ARCHIVES = {".zip": "{} (zip)", ".kmz": "KMZ"}
 #: ``.cpg`` spellings seen in the wild → Python codec names
 CPG_ALIASES = {
     "65001": "utf-8",
@@ -92,7 +92,7 @@ def read_boundaries(
             extract_safely(path, Path(tmp))
             inner = _dataset_in(Path(tmp), path.name, layer)
             result = _read_dataset(inner, encoding=encoding, layer=None)
-        result.format, result.path = ARCHIVES[suffix], path
+        result.format, result.path = ARCHIVES[suffix].format(result.format), path
         return result
     if suffix not in FORMATS:
         known = ", ".join(sorted(FORMATS) + sorted(ARCHIVES))

@@ -138,6 +138,16 @@ def test_kml(communes, tmp_path):
     _same_shapes(result.frame, communes)
 
 
+def test_zipped_geopackage(communes, tmp_path):
+    gpkg = write_gpkg(communes, tmp_path / "xa.gpkg")
+    archive_path = tmp_path / "xa.zip"
+    with zipfile.ZipFile(archive_path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.write(gpkg, "ranh_gioi/xa.gpkg")
+    result = read_boundaries(archive_path)
+    assert result.format == "GeoPackage (zip)"
+    assert result.frame["fullName"].tolist() == NAMES
+
+
 def test_kmz(communes, tmp_path):
     kml = write_kml(communes, tmp_path / "doc.kml")
     kmz = tmp_path / "xa.kmz"
