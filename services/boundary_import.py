@@ -61,6 +61,7 @@ class BoundaryImportReport:
     name_column: str = "name"
     updated: int = 0
     created: int = 0
+    dry_run: bool = False
     dataset_load_id: int | None = None
     checks: CheckReport = field(default_factory=CheckReport)
     notes: list[str] = field(default_factory=list)
@@ -78,8 +79,13 @@ class BoundaryImportReport:
             f"Hệ toạ độ: {self.crs['crs']} ({_HOW[self.crs['how']]}).",
             f"Cột mã: {self.code_column}; cột tên: {self.name_column}."
             + (f" Bảng mã: {self.encoding}." if self.encoding else ""),
-            f"Đã thêm phiên bản ranh giới mới cho {self.updated} đơn vị có sẵn; "
-            f"tạo mới {self.created} đơn vị.",
+            (
+                f"Chạy thử: sẽ thêm phiên bản ranh giới mới cho {self.updated} đơn vị có sẵn; "
+                f"sẽ tạo mới {self.created} đơn vị. Chưa ghi gì vào cơ sở dữ liệu."
+                if self.dry_run
+                else f"Đã thêm phiên bản ranh giới mới cho {self.updated} đơn vị có sẵn; "
+                f"tạo mới {self.created} đơn vị."
+            ),
         ]
         return head + self.notes + self.checks.lines()
 
@@ -229,7 +235,9 @@ def import_boundaries(
     checked = check_import(session, Path(path), valid_from, progress=progress, **options)
     report = checked.report
     if dry_run:
-        report.notes.append("Chạy thử: đã kiểm tra xong, không ghi gì vào cơ sở dữ liệu.")
+        report.dry_run = True
+        report.created = sum(u is None for u in checked.unit_ids)
+        report.updated = report.features - report.created
         return report
     provenance = dict(
         source=source,

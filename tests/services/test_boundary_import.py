@@ -165,8 +165,8 @@ def test_metres_declared_as_degrees_are_refused(seeded, tmp_path):
 def test_dry_run_checks_and_writes_nothing(seeded, tmp_path):
     before = row_counts(seeded)
     report = run(seeded, write_geojson(real_communes(n=3), tmp_path / "xa.geojson"), dry_run=True)
-    assert report.dataset_load_id is None and report.features == 3
-    assert "Chạy thử" in report.notes[-1]
+    assert report.dataset_load_id is None and (report.updated, report.created) == (3, 0)
+    assert "Chạy thử: sẽ thêm phiên bản ranh giới mới cho 3 đơn vị có sẵn" in report.lines()[3]
     assert row_counts(seeded) == before
 
 
