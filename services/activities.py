@@ -45,6 +45,7 @@ from geo.models import (
     AuditEvent,
     Criterion,
     Organisation,
+    UnitGeometry,
 )
 from services.activity_input import (
     SATURDAY,
@@ -134,12 +135,30 @@ def _check_organiser(session: Session, values: ActivityInput, problems: Problems
         )
 
 
+def has_boundaries_on(session: Session, day: dt.date) -> bool:
+    """Whether any commune valid on ``day`` has a current boundary."""
+    found = session.scalar(
+        sa.select(UnitGeometry.id)
+        .join(AdminUnit, AdminUnit.id == UnitGeometry.unit_id)
+        .where(AdminUnit.level == "commune", UnitGeometry.is_current, spatial.unit_valid_on(day))
+        .limit(1)
+    )
+    return found is not None
+
+
 def check_place(session: Session, values: ActivityInput, problems: Problems) -> list:
     """The communes of the geometry (or of the reported commune); problems when outside."""
     day = values.activity_date or dt.date.today()
     if problems.has("geometry"):
         return []
     if values.geometry is not None:
+        if not has_boundaries_on(session, day):
+            # no commune boundaries of that date (before the 2025 reorganisation only the
+            # districts are mapped): place it in today's communes, and say so
+            values.notes.append(
+                f"Chưa có ranh giới xã của ngày {vn_date(day)}: xã được xác định theo ranh giới hiện nay."
+            )
+            day = dt.date.today()
         parts = spatial.communes_for_geometry(session, values.geometry, day)
         if not parts:
             distance_m = spatial.distance_to_province_m(session, values.geometry, day)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -20,6 +20,7 @@ from geo.models import (
 )
 from services.communes import valid_on
 from services.facts import criteria_set_on
+from services.lineage import flatten, predecessors
 
 #: QĐ 1980/318 criterion numbers (as in ``ActivityType.related_criterion_numbers``) → the
 #: QĐ 51/2025 criterion covering the same topic. Derived by topic from the criteria names
@@ -40,6 +41,8 @@ class ActivityFilter:
     unit_id: int | None = None
     criterion_id: int | None = None
     deleted: bool = False
+    #: ``unit_id`` and the former units it absorbed (set by ``with_former_units``)
+    unit_ids: tuple[int, ...] = ()
 
     def conditions(self) -> list:
         found = [
@@ -54,8 +57,9 @@ class ActivityFilter:
         if self.organiser_id:
             found.append(Activity.organiser_id == self.organiser_id)
         if self.unit_id:
+            units = self.unit_ids or (self.unit_id,)
             in_unit = sa.select(ActivityCommune.activity_id).where(
-                ActivityCommune.unit_id == self.unit_id
+                ActivityCommune.unit_id.in_(units)
             )
             found.append(Activity.id.in_(in_unit))
         if self.criterion_id:
@@ -66,8 +70,18 @@ class ActivityFilter:
         return found
 
 
+def with_former_units(session: Session, flt: ActivityFilter) -> ActivityFilter:
+    """The filter with the commune's former units added, so that activities reported in an
+    old commune roll up to the commune that absorbed it (wholly or partly)."""
+    if not flt.unit_id or flt.unit_ids:
+        return flt
+    former = [p.unit_id for p in flatten(predecessors(session, flt.unit_id))]
+    return replace(flt, unit_ids=(flt.unit_id, *former))
+
+
 def list_activities(session: Session, flt: ActivityFilter, limit: int = 500, offset: int = 0):
     """Activities matching the filter, newest first, with type, organiser and communes loaded."""
+    flt = with_former_units(session, flt)
     return list(
         session.scalars(
             sa.select(Activity)
@@ -98,7 +112,7 @@ class Totals:
 
 def totals(session: Session, flt: ActivityFilter) -> Totals:
     """Sums over the filtered set, computed by the database."""
-    where = flt.conditions()
+    where = with_former_units(session, flt).conditions()
     row = session.execute(
         sa.select(
             sa.func.count(Activity.id),

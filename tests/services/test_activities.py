@@ -427,3 +427,43 @@ def test_unknown_export_format_refused(seeded):
 
     with pytest.raises(NtmError, match="Định dạng xuất «pdf» không hỗ trợ"):
         export_activities(seeded, ActivityFilter(), "pdf")
+
+
+# --- before the 2025 reorganisation -----------------------------------------------------------------
+
+
+def test_old_date_is_placed_in_todays_communes_and_says_so(seeded):
+    old_organiser = _organiser(seeded, "QT45-SXD-2020")
+    activity = _create(seeded, activity_date="01/06/2024", organiser_id=old_organiser.id)
+    assert _commune_names(activity) == {"Xã Vĩnh Linh"}
+    assert activity.notes == [
+        "Chưa có ranh giới xã của ngày 01/06/2024: xã được xác định theo ranh giới hiện nay."
+    ]
+
+
+def test_activity_in_a_former_commune_rolls_up_to_todays(seeded):
+    from geo.models import UnitLineage
+
+    today_unit = _unit(seeded, "Xã Vĩnh Linh")
+    former = seeded.scalars(
+        sa.select(AdminUnit).join(UnitLineage, UnitLineage.old_unit_id == AdminUnit.id)
+        .where(UnitLineage.new_unit_id == today_unit.id, AdminUnit.level == "commune")
+        .order_by(AdminUnit.name)
+    ).first()  # fmt: skip
+    assert former is not None and former.valid_to is not None
+    day = former.valid_to - dt.timedelta(days=30)
+    day -= dt.timedelta(days=(day.weekday() - 5) % 7)
+    organiser = _organiser(
+        seeded, "QT45-SXD-2020" if day < dt.date(2025, 3, 1) else "QT45-SXD-2025"
+    )
+    activity = _create(
+        seeded, activity_date=day.isoformat(), organiser_id=organiser.id, geometry=None,
+        reported_unit_id=former.id,
+    )  # fmt: skip
+    assert _commune_names(activity) == {former.name}
+
+    found = list_activities(seeded, ActivityFilter(unit_id=today_unit.id))
+    assert [a.id for a in found] == [activity.id]
+    assert totals(seeded, ActivityFilter(unit_id=today_unit.id)).count == 1
+    message = _refused(seeded, "reported_unit_id", geometry=None, reported_unit_id=former.id)
+    assert f"{former.name} không tồn tại vào ngày 21/11/2026" in message

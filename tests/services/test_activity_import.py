@@ -13,7 +13,7 @@ from geo.coords import to_vn2000
 from geo.errors import ImportValidationError
 from geo.models import Activity, DatasetLoad
 from services.activity_import import HEADERS, import_activities, template_workbook
-from tests.services.test_activities import TODAY, _point_in
+from tests.services.test_activities import TODAY, _point_in, _unit
 
 BY = "Tổ công tác huyện"
 
@@ -186,3 +186,14 @@ def test_missing_headers_and_wrong_file(seeded):
         import_activities(seeded, b"not a workbook", BY)
     with pytest.raises(ImportValidationError, match="Cách nhập «half» không hợp lệ"):
         import_activities(seeded, workbook([]), BY, mode="half")
+
+
+def test_old_rows_take_the_commune_and_organiser_of_their_date(seeded):
+    from services.activity_query import ActivityFilter, totals
+
+    rows = [_row(activity_date="01/06/2024", commune="Xã Vĩnh Chấp")]
+    report = import_activities(seeded, workbook(rows), BY, today=TODAY)
+    activity = seeded.get(Activity, report.rows[0].activity_id)
+    assert activity.reported_unit.name == "Xã Vĩnh Chấp" and activity.reported_unit.valid_to
+    assert activity.organiser.code == "QT45-SXD-2020"
+    assert totals(seeded, ActivityFilter(unit_id=_unit(seeded, "Xã Vĩnh Linh").id)).count == 1
