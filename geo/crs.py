@@ -25,6 +25,9 @@ def vn2000_tm3(central_meridian_deg: float) -> CRS:
 
 #: VN-2000 / TM-3, central meridian 106°15' (Quảng Trị's provincial zone)
 VN2000_QUANG_TRI = vn2000_tm3(106.25)
+#: VN-2000 / TM-3, central meridian 106°00': the zone of the former Quảng Bình province,
+#: merged into Quảng Trị on 01/07/2025; its communes' survey data still come in it
+VN2000_QUANG_BINH = vn2000_tm3(106.0)
 VN2000_UTM_48N = CRS.from_epsg(3405)
 VN2000_UTM_49N = CRS.from_epsg(3406)
 WGS84 = CRS.from_epsg(4326)

@@ -21,12 +21,21 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError as ProjCRSError
 
 from geo.boundary_checks import format_vn
-from geo.crs import PROVINCE_BOUNDS, VN2000_UTM_48N, VN2000_UTM_49N, WGS84, vn2000_tm3
+from geo.crs import (
+    PROVINCE_BOUNDS,
+    VN2000_QUANG_BINH,
+    VN2000_QUANG_TRI,
+    VN2000_UTM_48N,
+    VN2000_UTM_49N,
+    WGS84,
+    vn2000_tm3,
+)
 from geo.errors import CrsError
 
 #: names a user may type for the CRSs of Vietnamese data
 CRS_ALIASES = {
-    "vn2000-quang-tri": lambda: vn2000_tm3(106.25),
+    "vn2000-quang-tri": lambda: VN2000_QUANG_TRI,
+    "vn2000-quang-binh": lambda: VN2000_QUANG_BINH,
     "vn2000-utm-48n": lambda: VN2000_UTM_48N,
     "vn2000-utm-49n": lambda: VN2000_UTM_49N,
     "wgs84": lambda: WGS84,
@@ -35,9 +44,13 @@ CRS_ALIASES = {
 VN2000_CANDIDATES = {
     "EPSG:3405": VN2000_UTM_48N,
     "EPSG:3406": VN2000_UTM_49N,
-    "vn2000-quang-tri": vn2000_tm3(106.25),
+    "vn2000-quang-tri": VN2000_QUANG_TRI,
+    "vn2000-quang-binh": VN2000_QUANG_BINH,
 }
-ACCEPTED_FORMS = "EPSG:3405, EPSG:3406, EPSG:4326, vn2000-quang-tri, vn2000-tm3-<kinh tuyến trục>"
+ACCEPTED_FORMS = (
+    "EPSG:3405, EPSG:3406, EPSG:4326, vn2000-quang-tri, vn2000-quang-binh, "
+    "vn2000-tm3-<kinh tuyến trục>"
+)
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ def test_parse_vn2000_names():
     assert parse_crs("vn2000-quang-tri").equals(VN2000_QUANG_TRI)
     assert parse_crs("VN2000_Quang_Tri").equals(VN2000_QUANG_TRI)
     assert parse_crs("vn2000-utm-49n").to_epsg() == 3406
+    assert parse_crs("vn2000-quang-binh").equals(vn2000_tm3(106.0))
     assert parse_crs("vn2000-tm3-105.5").equals(vn2000_tm3(105.5))
 
 

@@ -44,7 +44,8 @@ def _who() -> str:
     "--crs",
     default=None,
     help="CRS of the coordinates when the file declares none (or a wrong one): EPSG:3405, "
-    "EPSG:3406, EPSG:4326, vn2000-quang-tri (TM-3, central meridian 106°15'), vn2000-tm3-<cm>.",
+    "EPSG:3406, EPSG:4326, vn2000-quang-tri (TM-3, central meridian 106°15'), "
+    "vn2000-quang-binh (106°00', former Quảng Bình), vn2000-tm3-<cm>.",
 )
 @click.option(
     "--encoding",
