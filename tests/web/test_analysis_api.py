@@ -110,6 +110,9 @@ def test_add_ranked_to_list_refuses_bad_requests(client):
         ({"top": 3, "min_score": 1}, "đúng một trong hai"),
         ({"top": 0}, "số nguyên dương"),
         ({"min_score": "cao"}, "phải là một số"),
+        ({"top": 2, "weights": [1, 2]}, "“weights” phải là"),
+        ({"top": 2, "day": "30/09/2026"}, "“day” phải là ngày"),
+        ({"top": 2, "weights": {"luck": 1}}, "Không có yếu tố “luck”"),
     ):
         with client.post("/api/ranking/to-priority-list/1", json=body) as r:
             assert r.status_code == 400, body

@@ -178,9 +178,15 @@ def add_ranked_to_priority_list(list_id: int):
         isinstance(min_score, bool) or not isinstance(min_score, int | float)
     ):
         raise NtmError("Trường “min_score” phải là một số.")
+    weights = body.get("weights") or {}
+    if not isinstance(weights, dict):
+        raise NtmError("Trường “weights” phải là một đối tượng {yếu tố: trọng số}.")
+    try:
+        day = dt.date.fromisoformat(body["day"]) if body.get("day") else dt.date.today()
+    except (TypeError, ValueError):
+        raise NtmError("Trường “day” phải là ngày dạng YYYY-MM-DD.") from None
     session = get_session()
-    day = dt.date.fromisoformat(body["day"]) if body.get("day") else dt.date.today()
-    rows = ranking.rank(session, day, body.get("weights") or {})
+    rows = ranking.rank(session, day, weights)
     ids = ranking.top(rows, top_n) if top_n is not None else ranking.above(rows, min_score)
     if not ids:
         raise NtmError("Không có xã nào đạt điểm tối thiểu đã chọn.")
