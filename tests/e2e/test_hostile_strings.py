@@ -265,3 +265,50 @@ def test_the_watchers_work(page, server):
     page.goto("about:blank")  # no policy there
     page.set_content("<img src=x onerror=window.__xss=1>")
     page.wait_for_function("() => window.__xss === 1")
+
+
+TOOLTIPS = """() => {
+    const texts = [];
+    for (const key of Object.keys(window)) {
+        const layer = window[key];
+        if (!key.startsWith('geo_json_') || !layer || !layer.eachLayer) continue;
+        layer.eachLayer(child => {
+            const at = child.getBounds().getCenter();
+            child.fire('mouseover', {latlng: at, layer: child}, true);
+            const tip = document.querySelector('.leaflet-tooltip');
+            if (tip) texts.push(tip.innerText);
+            child.fire('mouseout', {latlng: at, layer: child}, true);
+        });
+    }
+    return texts;
+}"""
+
+
+def _home_tooltips(page, server) -> tuple:
+    page.goto(server["url"] + "/")
+    page.wait_for_load_state("networkidle")
+    frame = next(f for f in page.frames if f is not page.main_frame)
+    frame.wait_for_function("() => Object.keys(window).some(k => k.startsWith('geo_json_'))")
+    texts = frame.evaluate(TOOLTIPS)
+    assert len(texts) >= 78
+    return frame, "\n".join(texts)
+
+
+def test_no_script_runs_from_home_map_tooltips(page, server):
+    frame, _ = _home_tooltips(page, server)
+    assert frame.evaluate("() => window.__xss") is None
+    assert not page.dialogs
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="webmap/maps.difficulty_map gives commune names to folium.GeoJsonTooltip, which "
+    "inserts them as HTML: the policy blocks the scripts, but the markup is parsed, not shown. "
+    "Fix: html.escape the tooltip fields (name, kind_label, area_label, difficulty_label) "
+    "before building the map (home.py or maps.py), then drop this marker.",
+)
+def test_home_map_tooltips_show_names_as_text(page, server):
+    frame, joined = _home_tooltips(page, server)
+    shown = [s for s in VISIBLE[:11] if s.strip() and s.strip() in joined]
+    assert len(shown) >= 8, shown
+    assert frame.evaluate("() => window.__csp") == []
