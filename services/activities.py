@@ -136,7 +136,14 @@ def _check_organiser(session: Session, values: ActivityInput, problems: Problems
 
 
 def has_boundaries_on(session: Session, day: dt.date) -> bool:
-    """Whether any commune valid on ``day`` has a current boundary."""
+    """Whether any commune valid on ``day`` has a current boundary (remembered per session)."""
+    known = session.info.setdefault("ntm_boundaries_on", {})
+    if day not in known:
+        known[day] = _any_boundary_on(session, day)
+    return known[day]
+
+
+def _any_boundary_on(session: Session, day: dt.date) -> bool:
     found = session.scalar(
         sa.select(UnitGeometry.id)
         .join(AdminUnit, AdminUnit.id == UnitGeometry.unit_id)

@@ -297,12 +297,24 @@ def _check_commune_matches(activity: Activity, named: int | None, session: Sessi
         raise ValueError(f"Xã: toạ độ nằm ở {where}, không phải {unit.name} như ghi ở cột Xã.")
 
 
+def imported_keys(session: Session, keys: list[str]) -> dict[str, int]:
+    """``{import key: activity id}`` of the rows imported before (one query per 500 keys)."""
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        rows = session.execute(
+            sa.select(Activity.import_key, Activity.id).where(Activity.import_key.in_(chunk))
+        )
+        found.update((key, activity_id) for key, activity_id in rows)
+    return found
+
+
 def _import_row(session, number, values, lookups, options, seen) -> RowResult:
     key = import_key(values)
     if key in seen:
         return RowResult(number, "skipped", [f"Trùng hoàn toàn với dòng {seen[key]} trong tệp."])
     seen[key] = number
-    done = session.scalar(sa.select(Activity.id).where(Activity.import_key == key))
+    done = options["imported"].get(key)
     if done:
         return RowResult(number, "skipped", [f"Đã nhập trước đây (hoạt động số {done})."], done)
     try:
@@ -343,6 +355,7 @@ def import_activities(
         "by": by, "zone": zone, "today": today, "accept_not_saturday": accept_not_saturday,
         "accept_duplicates": accept_duplicates,
     }  # fmt: skip
+    options["imported"] = imported_keys(session, [import_key(v) for _, v in rows])
     lookups, seen = _Lookups(session), {}
     outer = session.begin_nested()
     report = ImportReport(
