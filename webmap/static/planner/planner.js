@@ -15,19 +15,17 @@
     map: map, state: state, config: null, attrs: null, listIds: new Set(), selected: null,
     byId: {}, levels: {}, level: null, layer: null, activityCount: {},
   });
-  var seq = { attrs: 0, acts: 0 };
+  var seq = { attrs: 0 };
   window.ntmReady = false;
   window.ntmRenderCount = 0;
 
   if (!map.options.maxZoom) map.setMaxZoom(18);
-  map.createPane("activities").style.zIndex = 450;
-  var activityRenderer = L.svg({ pane: "activities" });
   var outlineLayer = null, labelLayer = L.layerGroup().addTo(map), labelPoints = {};
-  var clusters = L.markerClusterGroup({ chunkedLoading: true, maxClusterRadius: 45, disableClusteringAtZoom: 15, showCoverageOnHover: false });
-  var shapes = L.featureGroup(), heat = null, baseLayer = null;
+  var baseLayer = null;
 
   if (state.view) map.setView([state.view.lat, state.view.lon], state.view.zoom, { animate: false });
 
+  app.apiParams = apiParams;
   function apiParams(extra) {
     var p = { set: state.set, criterion: state.criterion, from: state.from, to: state.to, types: state.types, organisers: state.org, lang: NTM.lang };
     return NTM.query(Object.assign(p, extra || {}));
@@ -212,23 +210,10 @@
     html += "</ul>";
     if (app.listIds.size) html += '<ul><li><span class="swatch priority"></span><span>' + NTM.esc(T.in_list) + '</span><span class="count">' + app.listIds.size + "</span></li></ul>";
     if (state.theme === "difficulty" || state.theme === "ntm") html += '<p class="note">' + NTM.esc(T.derived_long) + "</p>";
-    $("legend").innerHTML = html + activityLegend();
-    var details = $("legend").querySelector("details");
-    if (details) details.addEventListener("toggle", function () { activityLegendOpen = details.open; });
+    $("legend").innerHTML = html + NTM.activities.legend();
+    NTM.activities.bindLegend($("legend"));
   }
-  var activityLegendOpen = null;
-  function activityLegend() {
-    var types = app.config.activity_types.filter(function (t) { return app.activityCount[t.code]; });
-    if (state.act !== "1" || !types.length) return "";
-    if (activityLegendOpen === null) activityLegendOpen = types.length <= 6;
-    var total = types.reduce(function (n, t) { return n + app.activityCount[t.code]; }, 0);
-    return '<details class="activity-legend"' + (activityLegendOpen ? " open" : "") + "><summary>" +
-      NTM.esc(T.activities) + " (" + NTM.number(total) + ")</summary><ul>" + types.map(function (t) {
-        return '<li><span class="swatch dot" style="background:' + NTM.esc(t.colour) + '"></span><span>' +
-          NTM.esc(NTM.lang === "en" ? t.name_en : t.name_vi) + '</span><span class="count">' + NTM.number(app.activityCount[t.code]) + "</span></li>";
-      }).join("") + "</ul></details>";
-  }
-
+  app.renderLegend = renderLegend;
   /* ---- data ---------------------------------------------------------------------------- */
   app.loadAttributes = function () {
     var mine = ++seq.attrs;
@@ -243,61 +228,6 @@
       app.restyle();
     });
   };
-
-  var prefetched = null;
-  function loadActivities() {
-    var mine = ++seq.acts;
-    clusters.clearLayers(); shapes.clearLayers();
-    if (heat) { map.removeLayer(heat); heat = null; }
-    app.activityCount = {};
-    if (state.act !== "1") { if (app.attrs) renderLegend(); return Promise.resolve(); }
-    var request = prefetched || NTM.request("/api/map/activities" + apiParams());
-    prefetched = null;
-    return request.then(function (data) {
-      if (mine !== seq.acts) return;
-      var colours = {}, points = [], markers = [];
-      app.config.activity_types.forEach(function (t) { colours[t.code] = t.colour; });
-      data.features.forEach(function (f) {
-        var colour = colours[f.properties.t] || "#555555";
-        app.activityCount[f.properties.t] = (app.activityCount[f.properties.t] || 0) + 1;
-        if (f.geometry.type === "Point") {
-          var ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
-          points.push(ll);
-          var m = L.circleMarker(ll, { renderer: activityRenderer, radius: 6, color: "#ffffff", weight: 1.5, fillColor: colour, fillOpacity: 0.95 });
-          m.featureId = f.id;
-          m.on("click", activityPopup);
-          markers.push(m);
-        } else {
-          var g = L.geoJSON(f, { renderer: activityRenderer, style: { color: colour, weight: 4, opacity: 0.9, fillColor: colour, fillOpacity: 0.35 } });
-          g.eachLayer(function (l) { l.featureId = f.id; l.on("click", activityPopup); });
-          shapes.addLayer(g);
-        }
-      });
-      clusters.addLayers(markers);
-      if (!map.hasLayer(clusters)) { clusters.addTo(map); shapes.addTo(map); }
-      if (state.heat === "1" && L.heatLayer) heat = L.heatLayer(points, { radius: 20, blur: 16, maxZoom: 12 }).addTo(map);
-      if (app.attrs) renderLegend();
-    });
-  }
-  app.loadActivities = loadActivities;
-
-  function activityPopup(e) {
-    var target = e.target;
-    NTM.request("/api/map/activities/" + target.featureId).then(function (a) {
-      var rows = [
-        [T.activity_type, NTM.lang === "en" ? a.type_en : a.type_vi], [T.period, NTM.date(a.date)],
-        [T.organiser, a.organiser || T.no_data], ["", a.communes.join(", ")],
-      ];
-      if (a.quantity !== null) rows.push(["", NTM.number(a.quantity, 1) + " " + (a.quantity_unit || "")]);
-      if (a.participants !== null) rows.push(["", NTM.number(a.participants) + " " + T.participants]);
-      var html = '<dl class="activity-popup">' + rows.map(function (r) {
-        return "<dt>" + NTM.esc(r[0]) + "</dt><dd>" + NTM.esc(r[1]) + "</dd>";
-      }).join("") + "</dl>";
-      if (a.description) html += "<p>" + NTM.esc(a.description) + "</p>";
-      if (a.is_demo) html += '<span class="tag demo">' + NTM.esc(T.demo) + "</span>";
-      L.popup().setLatLng(e.latlng).setContent(html).openOn(map);
-    }, showError);
-  }
 
   /* ---- labels ---------------------------------------------------------------------------- */
   function updateLabels() {
@@ -405,13 +335,13 @@
         if (id === "criterion" && this.value && state.theme !== "criterion") { state.theme = "criterion"; $("theme").value = "criterion"; }
         app.saveState();
         var jobs = [app.loadAttributes()];
-        if (["from", "to", "types", "org"].indexOf(serverSide[id]) >= 0) jobs.push(loadActivities());
+        if (["from", "to", "types", "org"].indexOf(serverSide[id]) >= 0) jobs.push(NTM.activities.load());
         Promise.all(jobs).catch(showError);
         if (app.selected && id === "criteria-set") NTM.panel.show(app.selected);
       });
     });
-    $("show-activities").addEventListener("change", function () { state.act = this.checked ? "1" : "0"; app.saveState(); loadActivities().catch(showError); });
-    $("show-heat").addEventListener("change", function () { state.heat = this.checked ? "1" : ""; app.saveState(); loadActivities().catch(showError); });
+    $("show-activities").addEventListener("change", function () { state.act = this.checked ? "1" : "0"; app.saveState(); NTM.activities.load().catch(showError); });
+    $("show-heat").addEventListener("change", function () { state.heat = this.checked ? "1" : ""; app.saveState(); NTM.activities.load().catch(showError); });
     $("show-labels").addEventListener("change", function () { state.labels = this.checked ? "1" : "0"; app.saveState(); updateLabels(); });
     $("basemap").addEventListener("change", function () { state.base = this.value; app.saveState(); useBasemap(this.value); });
     $("zoom-matching").addEventListener("click", function () {
@@ -442,10 +372,7 @@
   /* ---- start ----------------------------------------------------------------------------- */
   function start() {
     /* the activity layer is the largest download: ask for it at once, draw it once the map is ready */
-    if (state.act === "1") {
-      prefetched = NTM.request("/api/map/activities" + apiParams());
-      prefetched.catch(function () {});  /* reported when loadActivities uses it */
-    }
+    if (state.act === "1") NTM.activities.prefetch();
     NTM.request("/api/map/config").then(function (cfg) {
       app.config = cfg;
       fillStaticFilters();
@@ -466,7 +393,7 @@
       window.ntmReady = true;
       document.dispatchEvent(new Event("ntm:ready"));
       NTM.search.init(app);
-      var later = [loadActivities().then(function () { window.ntmActivitiesReadyAt = performance.now(); window.ntmActivitiesReady = true; }), NTM.lists.init(app)];
+      var later = [NTM.activities.load().then(function () { window.ntmActivitiesReadyAt = performance.now(); window.ntmActivitiesReady = true; }), NTM.lists.init(app)];
       if (state.c) app.select(Number(state.c), !state.view);
       return Promise.all(later);
     }).catch(function (err) {
