@@ -88,8 +88,8 @@ def guard_own_activities(user: UserAccount) -> str | None:
 
 
 def _sent_organiser_id() -> int | None:
-    body = request.get_json(silent=True) if request.is_json else request.form
-    value = body.get("organiser_id") if hasattr(body, "get") else None
+    body = request.get_json(silent=True) if request.is_json else request.form.to_dict()
+    value = body.get("organiser_id") if isinstance(body, dict) else None
     try:
         return int(value) if value not in (None, "") else None
     except (TypeError, ValueError):

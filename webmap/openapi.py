@@ -174,11 +174,11 @@ OPERATIONS: tuple[Op, ...] = (
         "Đường bao tỉnh",
         "map",
         DAY,
-        (),
+        None,
         (200, 304),
         "application/geo+json",
     ),
-    Op("get", "/api/map/labels", "Điểm đặt nhãn tên xã", "map", DAY, (), (200, 304)),
+    Op("get", "/api/map/labels", "Điểm đặt nhãn tên xã", "map", DAY, None, (200, 304)),
     Op(
         "get",
         "/api/map/attributes",
@@ -423,8 +423,15 @@ def _operation(op: Op) -> dict:
     return operation
 
 
+def _check(operations: tuple[Op, ...]) -> None:
+    for op in operations:
+        if op.body is not None and not isinstance(op.body, dict):
+            raise TypeError(f"{op.method} {op.path}: body must be a JSON schema dict or None")
+
+
 def document(operations: tuple[Op, ...] = OPERATIONS + UPLOAD_OPERATIONS) -> dict:
     """The OpenAPI document for ``operations``."""
+    _check(operations)
     paths: dict[str, dict] = {}
     for op in operations:
         paths.setdefault(op.path, {})[op.method] = _operation(op)

@@ -52,7 +52,8 @@ def _zip_names(data: bytes) -> list[str] | None:
 
 def _xml_root(data: bytes) -> str | None:
     head = data[:4096].lstrip(b"\xef\xbb\xbf")
-    rest = head[_XML_DECL.match(head).end() :]
+    prolog = _XML_DECL.match(head)
+    rest = head[prolog.end() if prolog else 0 :]
     match = re.match(rb"<(?:[\w.-]+:)?([\w.-]+)", rest)
     return match.group(1).decode("ascii", "replace").lower() if match else None
 
@@ -114,7 +115,7 @@ def check_upload(
         check_archive(data, shown)
     if kind in ("gpx", "kml"):
         check_xml(data, shown)
-    return kind
+    return str(kind)
 
 
 def display_name(filename: str | None, max_chars: int = 120) -> str:
