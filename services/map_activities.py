@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import numpy as np
 import shapely
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -33,7 +34,9 @@ def activities_geojson(session: Session, query: MapQuery) -> str:
         .where(Activity.geom.is_not(None), *activity_filter(query))
         .order_by(Activity.activity_date, Activity.id)
     ).all()
-    geoms = round_coordinates(shapely.from_wkb([bytes(r.wkb) for r in rows])) if rows else []
+    geoms: list | np.ndarray = (
+        round_coordinates(shapely.from_wkb([bytes(r.wkb) for r in rows])) if rows else []
+    )
     parts = [
         '{"type":"Feature","id":'
         + str(int(r.id))

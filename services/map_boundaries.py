@@ -85,7 +85,7 @@ def data_version(session: Session, day: dt.date) -> str:
 def boundary_layers(session: Session, day: dt.date) -> BoundaryLayers:
     """The generalised layers for ``day``, from the process cache when the data has not changed."""
     bind = session.get_bind()
-    engine = getattr(bind, "engine", bind)
+    engine = bind if isinstance(bind, sa.Engine) else bind.engine
     key = (engine.url.render_as_string(hide_password=True), day, data_version(session, day))
     with _lock:
         if key in _cache:
@@ -155,7 +155,8 @@ def build_layers(session: Session, day: dt.date, version: str) -> BoundaryLayers
             int(i): (round(p.y, COORD_DECIMALS), round(p.x, COORD_DECIMALS))
             for i, p in zip(ids, points, strict=True)
         }
-        bounds = tuple(float(b) for b in communes.total_bounds)
+        west, south, east, north = (float(b) for b in communes.total_bounds)
+        bounds = (west, south, east, north)
     else:
         outlines, labels = tuple(feature_collection([], []) for _ in levels), {}
         bounds = (106.0, 16.0, 108.0, 18.0)

@@ -223,7 +223,10 @@ def sponsors_on(session: Session, day: dt.date) -> dict[int, list[int]]:
 def activity_filter(query: MapQuery) -> list[sa.ColumnElement]:
     """SQL conditions on ``Activity`` for the query's period, types and organisers."""
     start, end = query.period()
-    conditions = [Activity.deleted_at.is_(None), Activity.activity_date.between(start, end)]
+    conditions: list[sa.ColumnElement] = [
+        Activity.deleted_at.is_(None),
+        Activity.activity_date.between(start, end),
+    ]
     if query.activity_types:
         conditions.append(Activity.type_code.in_(query.activity_types))
     if query.organiser_ids:

@@ -7,10 +7,11 @@ map works with no internet.
 from __future__ import annotations
 
 import html
+from typing import cast
 
 import folium
 import geopandas as gpd
-from branca.element import Element
+from branca.element import Element, Figure
 
 LEAFLET_PREFIX = "/vendor/leaflet"
 
@@ -73,7 +74,7 @@ def difficulty_map(
     ).add_to(m)
     m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     counts = communes["difficulty"].value_counts()
-    m.get_root().html.add_child(Element(_legend_html(legend_title, labels, counts)))
+    cast(Figure, m.get_root()).html.add_child(Element(_legend_html(legend_title, labels, counts)))
     return m
 
 

@@ -8,8 +8,10 @@ so changing a theme or a filter never reloads the page.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import folium
+from branca.element import Figure
 from markupsafe import Markup, escape
 
 from webmap.maps import DIFFICULTY_COLOURS, LEAFLET_PREFIX, TILE_LAYERS
@@ -73,7 +75,7 @@ def base_map(bounds: tuple[float, float, float, float]) -> BaseMap:
     m.default_js = [("leaflet", f"{LEAFLET_PREFIX}/leaflet.js")]
     m.default_css = [("leaflet_css", f"{LEAFLET_PREFIX}/leaflet.css")]
     m.fit_bounds([[south, west], [north, east]])
-    root = m.get_root()
+    root = cast(Figure, m.get_root())
     root.render()
     return BaseMap(
         Markup(root.header.render()),

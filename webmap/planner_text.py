@@ -39,6 +39,9 @@ TEXT: dict[str, tuple[str, str]] = {
         "derived from former units, not an official decision",
     ),
     "demo": ("dữ liệu minh hoạ", "demo data"),
+    "confidence_verified": ("đã kiểm chứng", "verified"),
+    "confidence_unverified": ("chưa kiểm chứng", "unverified"),
+    "confidence_demo": ("dữ liệu minh hoạ", "demo data"),
     # theme names
     "theme_difficulty": ("Xã khó khăn", "Difficulty"),
     "theme_unmet": ("Số tiêu chí chưa đạt", "Unmet criteria"),

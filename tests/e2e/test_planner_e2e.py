@@ -270,7 +270,9 @@ def test_planner_day(server, page):
     page.click("#panel-list-toggle")
     page.wait_for_function("() => NTM.app.listIds.size === 1")
     page.click("#tab-list")
-    first_list = page.locator("#compare-select option", has_text="Ưu tiên quý I/2027").get_attribute("value")
+    first_list = page.locator(
+        "#compare-select option", has_text="Ưu tiên quý I/2027"
+    ).get_attribute("value")
     page.select_option("#compare-select", first_list)
     page.wait_for_selector("#compare-result p")
     compared = page.locator("#compare-result").inner_text()

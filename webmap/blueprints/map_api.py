@@ -42,6 +42,11 @@ def _date(name: str, default: dt.date | None = None) -> dt.date | None:
         ) from None
 
 
+def _day() -> dt.date:
+    """The map's day: ``date`` or today."""
+    return _date("date") or dt.date.today()
+
+
 def _int(name: str) -> int | None:
     text = request.args.get(name, "").strip()
     if not text:
@@ -60,7 +65,7 @@ def _int_list(name: str) -> tuple[int, ...]:
 
 def map_query() -> map_data.MapQuery:
     """The map parameters of the request (``date``, ``set``, ``criterion``, ``from``, ``to``...)."""
-    day = _date("date", dt.date.today())
+    day = _day()
     start, end = _date("from"), _date("to")
     if start and end and start > end:
         raise NtmError("Ngày bắt đầu của kỳ phải trước hoặc bằng ngày kết thúc.")
@@ -82,7 +87,8 @@ def _cached_text(body: str, mimetype: str = "application/geo+json") -> Response:
     response.add_etag()
     response.cache_control.public = True
     response.cache_control.max_age = 300
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
 
 
 @bp.after_request
@@ -106,7 +112,7 @@ def compress(response: Response) -> Response:
 
 @bp.get("/config")
 def config():
-    day = _date("date", dt.date.today())
+    day = _day()
     session = get_session()
     layers = map_boundaries.boundary_layers(session, day)
     options = map_activities.filter_options(session, day)
@@ -141,7 +147,7 @@ def _bbox() -> tuple[float, float, float, float] | None:
 @bp.get("/boundaries/<int:level>")
 def boundaries(level: int):
     """One generalised level, whole or (with ``bbox``) the communes whose box meets the box."""
-    layers = map_boundaries.boundary_layers(get_session(), _date("date", dt.date.today()))
+    layers = map_boundaries.boundary_layers(get_session(), _day())
     if level >= len(layers.levels):
         raise NtmError(f"Không có mức đơn giản hoá {level}; chỉ có 0 đến {len(layers.levels) - 1}.")
     box = _bbox()
@@ -152,7 +158,7 @@ def boundaries(level: int):
 @bp.get("/outline")
 def outline():
     """The province outline of a level (``level``, default 0)."""
-    layers = map_boundaries.boundary_layers(get_session(), _date("date", dt.date.today()))
+    layers = map_boundaries.boundary_layers(get_session(), _day())
     level = _int("level") or 0
     if level >= len(layers.outlines):
         raise NtmError(
@@ -163,7 +169,7 @@ def outline():
 
 @bp.get("/labels")
 def labels():
-    layers = map_boundaries.boundary_layers(get_session(), _date("date", dt.date.today()))
+    layers = map_boundaries.boundary_layers(get_session(), _day())
     body = json.dumps(layers.label_points, separators=(",", ":"))
     return _cached_text(body, "application/json")
 
@@ -210,12 +216,12 @@ def activity(activity_id: int):
 @bp.get("/search")
 def search():
     text = request.args.get("q", "")[:100]
-    return jsonify(search_communes(get_session(), text, _date("date", dt.date.today())))
+    return jsonify(search_communes(get_session(), text, _day()))
 
 
 @bp.get("/communes/<int:unit_id>")
 def commune(unit_id: int):
-    day = _date("date", dt.date.today())
+    day = _day()
     return jsonify(commune_panel(get_session(), unit_id, day, _int("set"), _int("list")))
 
 
@@ -231,6 +237,6 @@ def communes_in_shape():
         ) from None
     if not shape.is_valid or shape.is_empty:
         raise InvalidGeometryError("Hình vẽ tự cắt nhau hoặc rỗng; hãy vẽ lại đa giác.")
-    day = _date("date", dt.date.today())
+    day = _day()
     parts = communes_for_geometry(get_session(), shape, day)
     return jsonify(unit_ids=[p.unit_id for p in parts], names=[p.name for p in parts])

@@ -42,7 +42,8 @@
         '<br><small>' + esc(u.legal_basis || "") + " · " + NTM.date(u.effective_date) + "</small></li>";
     }).join("") + "</ul>" : '<p class="muted">' + esc(T.no_data) + "</p>");
     html += section(T.classifications, '<ul class="plain">' + (p.classifications.length ? p.classifications.map(function (c) {
-      var tag = c.confidence === "derived" ? '<span class="tag derived">' + esc(T.derived) + "</span>" : "";
+      var tag = c.confidence === "derived" ? '<span class="tag derived">' + esc(T.derived) + "</span>"
+        : T["confidence_" + c.confidence] ? '<span class="tag">' + esc(T["confidence_" + c.confidence]) + "</span>" : "";
       return "<li><b>" + esc(T[c.flag] || c.flag) + "</b>: " + flagValue(c.value) + tag +
         (c.legal_basis ? "<br><small>" + esc(T.legal_basis) + ": " + esc(c.legal_basis) + "</small>" : "") +
         (c.rule ? "<br><small>" + esc(T.rule) + ": " + esc(c.rule) + "</small>" : "") + "</li>";
