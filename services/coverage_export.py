@@ -94,7 +94,7 @@ def write_workbook(
         book,
         "Khoảng trống",
         (("Loại khoảng trống", None), ("Xã", None), ("Chi tiết", None)),
-        _gap_rows(session, period, list_id),
+        _gap_rows(session, period, list_id, rows),
     )
     if list_id is not None:
         totals = list_coverage(session, period, list_id)
@@ -122,8 +122,8 @@ def write_workbook(
     return path
 
 
-def _gap_rows(session: Session, period: Period, list_id: int | None) -> list[list]:
-    found = gaps(session, period, list_id)
+def _gap_rows(session: Session, period: Period, list_id: int | None, rows) -> list[list]:
+    found = gaps(session, period, list_id, rows)
     out = [["Xã ưu tiên chưa có hoạt động", r.name, period.label] for r in found.no_activity]
     out += [
         [

@@ -112,9 +112,15 @@ def _day(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
-def gaps(session: Session, period: Period, list_id: int | None = None) -> Gaps:
-    """The three gaps of ``period`` (see the module docstring for the rules)."""
-    rows = commune_coverage(session, period)
+def gaps(
+    session: Session,
+    period: Period,
+    list_id: int | None = None,
+    rows: list[CommuneCoverage] | None = None,
+) -> Gaps:
+    """The three gaps of ``period`` (see the module docstring for the rules); ``rows`` is the
+    period's ``commune_coverage`` when the caller has it already."""
+    rows = commune_coverage(session, period) if rows is None else rows
     members = set(session.scalars(list_unit_ids(list_id))) if list_id is not None else set()
     result = Gaps(period, list_id)
     result.no_activity = [r for r in rows if r.unit_id in members and r.activities == 0]

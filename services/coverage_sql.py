@@ -48,19 +48,23 @@ def _raw_all(when: list) -> sa.Select:
 
 def _raw_from(when: list, sources: sa.Select) -> sa.CompoundSelect:
     """The same rows for a few units: their ``activity_commune`` rows first, then the dates,
-    so the database filters by unit before it joins (used for the history of idle communes)."""
+    so the database filters by unit before it joins (used for the history of idle communes).
+
+    ``unit_id + 0`` keeps SQLite from probing the ``activity_commune`` key once per listed
+    unit for every activity (it did: 1.6 s against 0.26 s at 100,000 activities).
+    """
     facts = [ACTIVITY.c[c] for c in FACT_COLUMNS]
     spatial = (
         sa.select(PART.c.activity_id, PART.c.unit_id.label("source_unit_id"), *facts)
         .join(ACTIVITY, ACTIVITY.c.id == PART.c.activity_id)
-        .where(*when, PART.c.unit_id.in_(sources))
+        .where(*when, (PART.c.unit_id + 0).in_(sources))
     )
     has_part = sa.exists().where(PART.c.activity_id == ACTIVITY.c.id)
     reported = sa.select(
         ACTIVITY.c.id.label("activity_id"),
         ACTIVITY.c.reported_unit_id.label("source_unit_id"),
         *facts,
-    ).where(*when, ACTIVITY.c.reported_unit_id.in_(sources), ~has_part)
+    ).where(*when, (ACTIVITY.c.reported_unit_id + 0).in_(sources), ~has_part)
     return sa.union_all(spatial, reported)
 
 

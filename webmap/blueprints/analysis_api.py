@@ -101,10 +101,11 @@ def _period_json(period: Period) -> dict:
 @bp.get("/coverage")
 def coverage():
     session, period, list_id = get_session(), _period(), _int("list")
-    found = gaps(session, period, list_id)
+    rows = commune_coverage(session, period)
+    found = gaps(session, period, list_id, rows)
     return jsonify(
         period=_period_json(period),
-        communes=[_commune_json(c) for c in commune_coverage(session, period)],
+        communes=[_commune_json(c) for c in rows],
         list=_figures_json(list_coverage(session, period, list_id)) if list_id else None,
         gaps={
             "no_activity": [c.unit_id for c in found.no_activity],
