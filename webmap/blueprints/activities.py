@@ -18,7 +18,7 @@ from services import activity_query as query
 from services.activity_export import export_activities
 from services.activity_import import MAX_IMPORT_BYTES, import_activities, template_workbook
 from services.activity_input import parse_date
-from webmap.blueprints.activities_text import script_text, tr
+from webmap.activities_text import script_text, tr
 from webmap.db import get_session
 from webmap.identity import current_user_name
 
