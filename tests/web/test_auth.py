@@ -394,3 +394,22 @@ def test_numbers_too_large_for_the_database_are_refused_not_crashing(viewer_clie
     assert response.status_code in (400, 404, 422)
     assert "Traceback" not in response.get_data(as_text=True)
     assert response.get_json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("basemap", "origin"),
+    [
+        ("none", None),
+        ("osm", "https://tile.openstreetmap.org"),
+        ("/tiles/{z}/{x}/{y}.png", None),
+        ("http://10.0.0.5:8080/tiles/{z}/{x}/{y}.png", "http://10.0.0.5:8080"),
+    ],
+)
+def test_policy_allows_only_the_configured_tile_source(basemap, origin):
+    from webmap.security import content_security_policy
+
+    policy = content_security_policy("abc", basemap)
+    img_src = re.search(r"img-src ([^;]+)", policy).group(1).split()
+    assert img_src[:3] == ["'self'", "data:", "blob:"]
+    assert img_src[3:] == ([origin] if origin else [])
+    assert "script-src 'self' 'nonce-abc'" in policy
