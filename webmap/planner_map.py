@@ -61,20 +61,23 @@ class BaseMap:
 
 
 def base_map(bounds: tuple[float, float, float, float]) -> BaseMap:
-    """A Folium map fitted to ``bounds`` (lon/lat), Leaflet from the app, no tiles."""
+    """A Folium map centred on ``bounds`` (lon/lat), Leaflet from the app, no tiles.
+
+    No ``fit_bounds`` here: its zoom animation would swallow the page script's own fit
+    (which leaves room for the legend) or the view restored from the URL.
+    """
     west, south, east, north = bounds
     m = folium.Map(
         location=[(south + north) / 2, (west + east) / 2],
         zoom_start=9,
         tiles=None,
         control_scale=True,
-        zoom_snap=0.5,
+        zoom_snap=0.25,
         max_zoom=18,
         min_zoom=6,
     )
     m.default_js = [("leaflet", f"{LEAFLET_PREFIX}/leaflet.js")]
     m.default_css = [("leaflet_css", f"{LEAFLET_PREFIX}/leaflet.css")]
-    m.fit_bounds([[south, west], [north, east]])
     root = cast(Figure, m.get_root())
     root.render()
     return BaseMap(

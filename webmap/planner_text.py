@@ -25,6 +25,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "any": ("Bất kỳ", "Any"),
     "reset": ("Xoá bộ lọc", "Clear filters"),
     "zoom_matching": ("Phóng tới các xã này", "Zoom to them"),
+    "legend_click": (
+        "Bấm để chỉ xem các xã thuộc lớp này; bấm lần nữa để bỏ chọn",
+        "Click to show only this class; click again to show all",
+    ),
     "bad_date": (
         "Ngày không hợp lệ: hãy nhập theo dạng ngày/tháng/năm, ví dụ 01/10/2026.",
         "Invalid date: type day/month/year, e.g. 01/10/2026.",

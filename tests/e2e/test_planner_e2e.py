@@ -161,6 +161,15 @@ def test_planner_day(server, page):
     assert no_data.locator(".count").inner_text() == "75"
     assert "theme=unmet" in page.url
     _shot(page, "02-theme-unmet")
+    page.click("#legend li[data-key='no_data']")
+    page.wait_for_function(
+        "() => document.querySelector('#match-count').textContent.startsWith('75 ')"
+    )
+    assert "cls=no_data" in page.url
+    page.click("#legend li[data-key='no_data']")
+    page.wait_for_function(
+        "() => document.querySelector('#match-count').textContent.startsWith('78 ')"
+    )
     # hovering shows a tooltip; an empty filter says so
     x, y = _point_of(page, ids["Xã Hướng Phùng"])
     page.mouse.move(x, y)
@@ -199,8 +208,9 @@ def test_planner_day(server, page):
     _shot(page, "03-search-panel")
 
     # 4. click a commune on the map: its panel opens
-    page.evaluate("NTM.app.map.setView([16.75, 106.85], 9)")
-    page.wait_for_timeout(400)
+    page.evaluate("NTM.app.map.setView([16.75, 106.85], 9, {animate: false})")
+    page.wait_for_function("() => NTM.app.level === 0 && !NTM.app.map._animatingZoom")
+    page.wait_for_timeout(300)
     x, y = _point_of(page, ids["Xã Hướng Phùng"])
     page.mouse.click(x, y)
     page.wait_for_selector("#commune-panel h2 >> text=Xã Hướng Phùng")
@@ -242,8 +252,13 @@ def test_planner_day(server, page):
     page.wait_for_function("() => NTM.app.listIds.size === 2")
 
     # 6. reload: the view and the saved list come back, with their history
+    zoom, lat, lon = (float(v) for v in page.url.split("#")[1].split("/"))
     page.reload()
     _ready(page)
+    centre = page.evaluate(
+        "[NTM.app.map.getZoom(), NTM.app.map.getCenter().lat, NTM.app.map.getCenter().lng]"
+    )
+    assert centre[0] == zoom and abs(centre[1] - lat) < 1e-3 and abs(centre[2] - lon) < 1e-3
     page.wait_for_function("() => NTM.app.listIds.size === 2")
     assert page.locator("#theme").input_value() == "ntm"
     assert page.locator("#f-district").input_value() == "Huyện Cồn Cỏ"

@@ -124,6 +124,7 @@
     if (state.dept === "none" && row.sponsors.length) return false;
     if (state.dept && state.dept !== "none" && row.sponsors.indexOf(Number(state.dept)) < 0) return false;
     if (state.dist && row.former_districts.indexOf(state.dist) < 0) return false;
+    if (state.cls && app.attrs.themes[state.theme].assign[id] !== state.cls) return false;
     return true;
   }
   app.matchingIds = function () {
@@ -204,13 +205,22 @@
       var n = counts[c.key] || 0;
       var d = state.theme === "ntm" ? derived[c.key] || 0 : 0;
       var extra = d ? ' <span class="tag derived">' + d + " " + NTM.esc(T.derived) + "</span>" : "";
-      html += '<li class="' + (n ? "" : "empty") + '" data-key="' + NTM.esc(c.key) + '">' + swatch(c.color) +
+      var cls = (n ? "" : "empty") + (state.cls === c.key ? " chosen" : "");
+      html += '<li class="' + cls + '" data-key="' + NTM.esc(c.key) + '" tabindex="0" title="' + NTM.esc(T.legend_click) + '">' + swatch(c.color) +
         "<span>" + NTM.esc(c.label) + extra + '</span><span class="count">' + NTM.number(n) + "</span></li>";
     });
     html += "</ul>";
     if (app.listIds.size) html += '<ul><li><span class="swatch priority"></span><span>' + NTM.esc(T.in_list) + '</span><span class="count">' + app.listIds.size + "</span></li></ul>";
     if (state.theme === "difficulty" || state.theme === "ntm") html += '<p class="note">' + NTM.esc(T.derived_long) + "</p>";
     $("legend").innerHTML = html + NTM.activities.legend();
+    $("legend").querySelectorAll("li[data-key]").forEach(function (li) {
+      function pick() {
+        state.cls = state.cls === li.dataset.key ? "" : li.dataset.key;
+        app.restyle(); app.saveState();
+      }
+      li.addEventListener("click", pick);
+      li.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); pick(); } });
+    });
     NTM.activities.bindLegend($("legend"));
   }
   app.renderLegend = renderLegend;
@@ -316,6 +326,7 @@
     Object.keys(clientSide).forEach(function (id) {
       $(id).addEventListener("change", function () {
         state[clientSide[id]] = this.value;
+        if (id === "theme") state.cls = "";
         if (id === "theme" && this.value === "criterion" && !state.criterion) $("criterion").focus();
         app.restyle(); app.saveState();
       });
@@ -350,7 +361,7 @@
       if (bounds.isValid()) map.fitBounds(bounds, { maxZoom: 12, padding: [30, 30] });
     });
     $("reset-filters").addEventListener("click", function () {
-      ["diff", "cstat", "ntm", "dept", "dist"].forEach(function (k) { state[k] = ""; });
+      ["diff", "cstat", "ntm", "dept", "dist", "cls"].forEach(function (k) { state[k] = ""; });
       ["f-difficulty", "f-cstatus", "f-ntm", "f-dept", "f-district"].forEach(function (id) { $(id).value = ""; });
       app.restyle(); app.saveState();
     });
@@ -375,6 +386,11 @@
     if (state.act === "1") NTM.activities.prefetch();
     NTM.request("/api/map/config").then(function (cfg) {
       app.config = cfg;
+      if (!state.view) {
+        /* fit the province beside the legend, which sits over the map's right edge */
+        var b = cfg.bounds;
+        map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { paddingTopLeft: [20, 20], paddingBottomRight: [260, 20], animate: false });
+      }
       fillStaticFilters();
       state.set = state.set || "";
       bindControls();
