@@ -208,6 +208,7 @@ def test_planner_day(server, page):
     _shot(page, "03-search-panel")
 
     # 4. click a commune on the map: its panel opens
+    page.wait_for_function("() => !NTM.app.map._animatingZoom")  # the zoom to the search hit
     page.evaluate("NTM.app.map.setView([16.75, 106.85], 9, {animate: false})")
     page.wait_for_function("() => NTM.app.level === 0 && !NTM.app.map._animatingZoom")
     page.wait_for_timeout(300)
