@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import Session
 
 from services.activity_query import ActivityFilter, list_activities, totals
+from services.spreadsheet import safe_text
 
 #: the most rows one export holds
 MAX_EXPORT_ROWS = 100_000
@@ -130,6 +131,7 @@ def to_csv(frame: gpd.GeoDataFrame) -> bytes:
     out["Vị trí (WKT, EPSG:4326)"] = [
         None if g is None else shapely.to_wkt(g, rounding_precision=6) for g in frame.geometry
     ]
+    out = out.map(safe_text)
     return out.to_csv(index=False).encode("utf-8-sig")
 
 
@@ -145,7 +147,7 @@ def to_excel(
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in frame.drop(columns="geometry").itertuples(index=False):
-        sheet.append([None if v != v else v for v in row])  # NaN → empty cell
+        sheet.append([None if v != v else safe_text(v) for v in row])  # NaN → empty cell
     for index, (_, fmt) in enumerate(COLUMNS.values(), start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = 14 if fmt else 28

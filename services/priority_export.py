@@ -13,12 +13,12 @@ import datetime as dt
 import io
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import Session
 
 from services import priorities
+from services.spreadsheet import safe_text
 
 VIETNAM_TZ = dt.timezone(dt.timedelta(hours=7), "UTC+7")
 NO_DATA = "chưa có dữ liệu"
@@ -43,23 +43,13 @@ HISTORY_HEADERS = (
 )
 KIND_LABELS = {"xa": "Xã", "phuong": "Phường", "thi_tran": "Thị trấn", "dac_khu": "Đặc khu"}
 ACTION_LABELS = {"add": "Thêm", "remove": "Bớt"}
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ITEM_WIDTHS = (6, 10, 28, 10, 16, 22, 22, 50)
 HISTORY_WIDTHS = (6, 10, 28, 10, 22, 22, 50)
 
 
 def neutralise(text: str | None) -> str:
-    """Plain text that no spreadsheet will run as a formula.
-
-    >>> neutralise("=HYPERLINK(\\"http://x\\")")
-    '\\'=HYPERLINK("http://x")'
-    >>> neutralise("Xã Vĩnh Linh")
-    'Xã Vĩnh Linh'
-    """
-    if text is None:
-        return ""
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    """Plain text that no spreadsheet will run as a formula (empty for None)."""
+    return "" if text is None else safe_text(text)
 
 
 def vietnam_time(value: dt.datetime) -> dt.datetime:

@@ -382,23 +382,10 @@ def test_priority_list_exports_carry_no_formula(export_findings):
     assert _formulas(export_findings, "/api/priority-lists/") == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known bug: /activities/export/csv writes descriptions starting with = + - @ as they "
-    "are (spreadsheet formula injection); prefix such cells with ' as the priority-list export "
-    "does, then drop this marker.",
-)
 def test_activity_exports_carry_no_formula(export_findings):
     assert _formulas(export_findings, "/activities/export/") == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known bugs in others' exports: services/priority_export writes U+FFFE (an XML "
-    "noncharacter) into the workbook, which then does not open; /activities/export/xlsx answers "
-    "500 (openpyxl IllegalCharacterError) for a description with control characters. Fix: strip "
-    "the characters XML 1.0 forbids from exported strings, then drop this marker.",
-)
 def test_every_export_opens(export_findings):
     unreadable = {u: f for u, f in export_findings.items() if f and f[0].startswith("unreadable")}
     assert unreadable == {}
