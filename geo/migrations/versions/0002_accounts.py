@@ -1,13 +1,13 @@
 """user accounts: sign-in, role and the unit each user belongs to
 
-Revision ID: h8_accounts
+Revision ID: 0002
 Revises: 0001
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "h8_accounts"
+revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
