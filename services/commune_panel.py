@@ -19,8 +19,8 @@ from geo.models import (
     PriorityListItem,
     Sponsorship,
     UnitGeometry,
-    UnitLineage,
 )
+from services import lineage
 from services.communes import DIFFICULTY_FLAGS, classifications_on, difficulty, valid_on
 from services.map_data import criteria_set_on, latest_assessments
 
@@ -81,34 +81,29 @@ def _flag_order(flag: str) -> int:
 
 
 def former_units(session: Session, unit_id: int) -> list[dict]:
-    """The units that became this one, generation by generation (newest change first)."""
-    result, frontier, seen = [], [unit_id], {unit_id}
-    while frontier:
-        rows = session.execute(
-            sa.select(UnitLineage, AdminUnit)
-            .join(AdminUnit, AdminUnit.id == UnitLineage.old_unit_id)
-            .where(UnitLineage.new_unit_id.in_(frontier))
-            .order_by(UnitLineage.effective_date.desc(), AdminUnit.name)
-        ).all()
-        frontier = []
-        for link, old in rows:
-            if old.id in seen:
-                continue
-            seen.add(old.id)
-            frontier.append(old.id)
-            district = old.parent if old.parent and old.parent.level == "district" else None
+    """The units that became this one (``services.lineage``), newest change first, flattened
+    with ``into_id`` naming the unit each went into, and the 2020-era district of each."""
+    result: list[dict] = []
+
+    def walk(nodes, into_id: int) -> None:
+        for node in nodes:
+            old = session.get(AdminUnit, node.unit_id)
+            district = old.parent if old and old.parent and old.parent.level == "district" else None
             result.append(
                 {
-                    "id": old.id,
-                    "name": old.name,
-                    "level": old.level,
+                    "id": node.unit_id,
+                    "name": node.name,
+                    "level": old.level if old else None,
                     "district": district.name if district else None,
-                    "change_type": link.change_type,
-                    "effective_date": _iso(link.effective_date),
-                    "legal_basis": link.legal_basis,
-                    "into_id": link.new_unit_id,
+                    "change_type": node.change_type,
+                    "effective_date": _iso(node.effective_date),
+                    "legal_basis": node.legal_basis,
+                    "into_id": into_id,
                 }
             )
+            walk(node.predecessors, node.unit_id)
+
+    walk(lineage.predecessors(session, unit_id), unit_id)
     return result
 
 
