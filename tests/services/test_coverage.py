@@ -122,6 +122,40 @@ def test_old_unit_counts_through_lineage_and_stays_visible(session, scenario):
     assert [ln.recorded_in for ln in lines[1:]] == [None] * 4
 
 
+def test_activity_in_two_old_units_of_one_commune_counts_once(session, scenario):
+    """A 2022 road across "Phường Đông Lễ" and a third old unit "Xã Hải Lâm", both now in A:
+    A gets 5 + 1 = 6 activities (not 7) and 155 + 7 = 162 participants; both old units show."""
+    from geo.models import Activity, ActivityCommune, AdminUnit, UnitLineage
+
+    reorg = dt.date(2025, 7, 1)
+    third = AdminUnit(name="Xã Hải Lâm", level="commune", kind="xa", valid_to=reorg)
+    session.add(third)
+    session.flush()
+    session.add(
+        UnitLineage(
+            old_unit_id=third.id,
+            new_unit_id=scenario.units["A"],
+            effective_date=reorg,
+            change_type="merge_new",
+        )
+    )
+    road = Activity(activity_date=dt.date(2022, 9, 3), type_code="ROAD", participants=7)
+    session.add(road)
+    session.flush()
+    for unit_id in (scenario.units["O1"], third.id):
+        session.add(ActivityCommune(activity_id=road.id, unit_id=unit_id))
+    session.flush()
+    span = Period.between(dt.date(2022, 1, 1), Q3.end)
+    a = _by_key(coverage.commune_coverage(session, span), scenario)["A"]
+    assert (a.activities, a.participants) == (6, 162)
+    assert [(n.name, n.activities) for n in a.via_old_units] == [
+        ("Phường Đông Lễ", 2),
+        ("Xã Hải Lâm", 1),
+    ]
+    lines = coverage.activity_lines(session, scenario.units["A"], span)
+    assert [ln.activity_id for ln in lines].count(road.id) == 1
+
+
 def test_year_2022_counts_in_the_old_unit_itself(session, scenario):
     rows = coverage.commune_coverage(session, Period.year(2022))
     assert [(r.name, r.activities, r.via_old_units) for r in rows] == [
