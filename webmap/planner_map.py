@@ -41,6 +41,7 @@ FIXED = {
         "never": "#ef3b2c",
     },
 }
+REGISTERED = ("#c6dbef", "#6baed6", "#2171b5", "#9ecae1", "#4292c6")
 COVERAGE = ("#fee0d2", "#deebf7", "#9ecae1", "#4292c6", "#2171b5", "#08306b")
 
 
@@ -105,9 +106,13 @@ def style_theme(theme: dict, lang: str, departments: dict[int, str]) -> dict:
     """Add ``label`` and ``color`` to each class of a ``services.map_themes.classify`` result."""
     text = messages(lang)
     name = theme["theme"]
+    registered = [c for c in theme["classes"] if c["key"].startswith("registered:")]
+    for i, entry in enumerate(registered):
+        entry["registered_index"] = i
     for i, entry in enumerate(theme["classes"]):
         entry["label"] = _label(name, entry, text, departments)
         entry["color"] = _colour(name, entry, i, len(theme["classes"]))
+        entry.pop("registered_index", None)
     return theme
 
 
@@ -144,8 +149,8 @@ def _colour(theme: str, entry: dict, index: int, total: int) -> str:
         return DIFFICULTY_COLOURS[key]
     if theme in FIXED and key in FIXED[theme]:
         return FIXED[theme][key]
-    if theme == "ntm":  # registered for a year
-        return "#abd9e9"
+    if theme == "ntm":  # registered for a year: one blue per year, lighter for the nearer years
+        return REGISTERED[entry.get("registered_index", 0) % len(REGISTERED)]
     if theme == "sponsor":
         return CATEGORICAL[index % len(CATEGORICAL)]
     if theme == "coverage":
