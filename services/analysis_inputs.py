@@ -102,11 +102,8 @@ def criteria_status(session: Session, day: dt.date) -> dict[int, CriteriaStatus]
     cset = criteria_set_on(session, day)
     if cset is None:
         return {}
-    total = session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Criterion)
-        .where(Criterion.criteria_set_id == cset.id)
-    )
+    count = sa.select(sa.func.count()).select_from(Criterion)
+    total = session.scalar(count.where(Criterion.criteria_set_id == cset.id)) or 0
     latest = latest_assessments(day, cset.id)
     result: dict[int, CriteriaStatus] = {}
     for unit_id, criterion_id, status in session.execute(

@@ -46,7 +46,7 @@ def _raw_all(when: list) -> sa.Select:
     )
 
 
-def _raw_from(when: list, sources: sa.Select) -> sa.CompoundSelect:
+def _raw_from(when: list, sources: sa.Select | sa.CompoundSelect) -> sa.CompoundSelect:
     """The same rows for a few units: their ``activity_commune`` rows first, then the dates,
     so the database filters by unit before it joins (used for the history of idle communes).
 
@@ -69,7 +69,10 @@ def _raw_from(when: list, sources: sa.Select) -> sa.CompoundSelect:
 
 
 def attribution(
-    start: dt.date | None, end: dt.date, name: str = "attr", sources: sa.Select | None = None
+    start: dt.date | None,
+    end: dt.date,
+    name: str = "attr",
+    sources: sa.Select | sa.CompoundSelect | None = None,
 ) -> sa.CTE:
     """CTE ``(activity_id, unit_id, source_unit_id, *FACT_COLUMNS)``: activities dated in
     ``start``..``end`` (no lower bound if ``start`` is None) and the communes valid on ``end``
@@ -190,16 +193,16 @@ def last_dates(end: dt.date, unit_ids: list[int] | None = None) -> sa.Select:
     """``(unit_id, max date)`` of activities on or before ``end`` for the communes valid on it,
     or only ``unit_ids`` (then only their own and their former units' activities are read)."""
     sources = None
-    if unit_ids is not None:
-        unit_ids = id_list(unit_ids)
+    ids = None if unit_ids is None else id_list(unit_ids)
+    if ids is not None:
         ended = sa.select(AdminUnit.id).where(sa.not_(valid_on(AdminUnit, end)))
         later = unit_map(ended, end, name="hist_back")
         sources = sa.union(
-            sa.select(AdminUnit.id).where(AdminUnit.id.in_(unit_ids)),
-            sa.select(later.c.old_unit_id).where(later.c.unit_id.in_(unit_ids)),
+            sa.select(AdminUnit.id).where(AdminUnit.id.in_(ids)),
+            sa.select(later.c.old_unit_id).where(later.c.unit_id.in_(ids)),
         )
     attr = attribution(None, end, "hist", sources)
     query = sa.select(attr.c.unit_id, sa.func.max(attr.c.activity_date)).group_by(attr.c.unit_id)
-    if unit_ids is not None:
-        query = query.where(attr.c.unit_id.in_(unit_ids))
+    if ids is not None:
+        query = query.where(attr.c.unit_id.in_(ids))
     return query

@@ -190,7 +190,7 @@ def rank(
             Contribution(f, FACTOR_LABELS[f], weights[f], *values[f]) for f in DEFAULT_WEIGHTS
         ]
         known = [c for c in row.contributions if c.value is not None]
-        row.score = sum(c.points for c in known)
+        row.score = sum(c.weight * c.value for c in known if c.value is not None)
         known_weight = sum(c.weight for c in known)
         row.completeness = known_weight / total_weight if total_weight else 1.0
         row.normalised = row.score / known_weight if known_weight else None

@@ -56,7 +56,7 @@ def _int(name: str, default: int | None = None) -> int | None:
 def _period() -> Period:
     kind = request.args.get("kind")
     if kind:
-        year, number = _int("year"), _int("number", 1)
+        year, number = _int("year"), _int("number", 1) or 1
         if year is None:
             raise NtmError("Thiếu tham số “year” cho kỳ báo cáo.")
         makers = {"month": Period.month, "quarter": Period.quarter, "half": Period.half}
@@ -188,7 +188,10 @@ def add_ranked_to_priority_list(list_id: int):
         raise NtmError("Trường “day” phải là ngày dạng YYYY-MM-DD.") from None
     session = get_session()
     rows = ranking.rank(session, day, weights)
-    ids = ranking.top(rows, top_n) if top_n is not None else ranking.above(rows, min_score)
+    if top_n is not None:
+        ids = ranking.top(rows, top_n)
+    else:
+        ids = ranking.above(rows, float(min_score or 0))
     if not ids:
         raise NtmError("Không có xã nào đạt điểm tối thiểu đã chọn.")
     reason = body.get("reason") or "Thêm từ bảng xếp hạng ưu tiên"
