@@ -19,7 +19,15 @@ from werkzeug.serving import make_server
 
 from geo import schema
 from geo.db import make_engine
-from geo.models import Activity, ActivityCommune, AdminUnit, CriteriaSet, CriterionAssessment
+from geo.models import (
+    Activity,
+    ActivityCommune,
+    AdminUnit,
+    CriteriaSet,
+    CriterionAssessment,
+    Organisation,
+    Sponsorship,
+)
 from geo.spatial import to_db_geometry
 from services import reference_data
 from tests.conftest import PROJECT_ROOT, data_dir
@@ -62,6 +70,15 @@ def _facts(session: Session) -> None:
         activity.communes.append(ActivityCommune(unit_id=vinh_linh))
         session.add(activity)
     session.execute(sa.update(AdminUnit).where(AdminUnit.name == "Xã Ba Lòng").values(name=HOSTILE))
+    department = Organisation(
+        code="E2E-HOSTILE", name=HOSTILE, short_name=HOSTILE, kind="department"
+    )
+    session.add(department)
+    session.flush()
+    session.add(
+        Sponsorship(department_id=department.id, unit_id=_unit_id(session, "Xã Đakrông"),
+                    valid_from=dt.date(2025, 7, 1), note=HOSTILE)
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -306,6 +323,11 @@ def test_planner_day(server, page):
     page.wait_for_function(f"() => NTM.app.selected === {hostile_id}")
     page.wait_for_selector("#commune-panel h2")
     assert page.locator("#commune-panel h2").inner_text() == HOSTILE
+    page.select_option("#theme", "sponsor")
+    page.wait_for_function(
+        "() => document.querySelector('#legend h3').textContent === 'Sở, ngành đỡ đầu'"
+    )
+    assert HOSTILE in page.locator("#legend").inner_text()
     assert page.evaluate("document.querySelectorAll('img[src=\"x\"]').length") == 0
     _shot(page, "07-hostile-name")
 
