@@ -156,6 +156,36 @@ def test_activity_in_two_old_units_of_one_commune_counts_once(session, scenario)
     assert [ln.activity_id for ln in lines].count(road.id) == 1
 
 
+def test_activity_in_a_lasting_commune_and_the_old_unit_it_absorbed_counts_once(session, scenario):
+    """ "Xã Vẫn" existed before and after 2025 and absorbed "Xã Cũ": a 2022 road across both
+    counts once for Xã Vẫn (1 activity, 9 participants), "Xã Cũ" shown as where it was found."""
+    from geo.models import Activity, ActivityCommune, AdminUnit, UnitLineage
+
+    reorg = dt.date(2025, 7, 1)
+    lasting = AdminUnit(name="Xã Vẫn", level="commune", kind="xa")
+    absorbed = AdminUnit(name="Xã Cũ", level="commune", kind="xa", valid_to=reorg)
+    session.add_all([lasting, absorbed])
+    session.flush()
+    session.add(
+        UnitLineage(
+            old_unit_id=absorbed.id,
+            new_unit_id=lasting.id,
+            effective_date=reorg,
+            change_type="absorbed_into",
+        )
+    )
+    road = Activity(activity_date=dt.date(2022, 9, 3), type_code="ROAD", participants=9)
+    session.add(road)
+    session.flush()
+    for unit_id in (lasting.id, absorbed.id):
+        session.add(ActivityCommune(activity_id=road.id, unit_id=unit_id))
+    session.flush()
+    span = Period.between(dt.date(2022, 1, 1), Q3.end)
+    row = coverage.commune_coverage(session, span, [lasting.id])[0]
+    assert (row.name, row.activities, row.participants) == ("Xã Vẫn", 1, 9)
+    assert [(n.name, n.activities) for n in row.via_old_units] == [("Xã Cũ", 1)]
+
+
 def test_year_2022_counts_in_the_old_unit_itself(session, scenario):
     rows = coverage.commune_coverage(session, Period.year(2022))
     assert [(r.name, r.activities, r.via_old_units) for r in rows] == [
