@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from services.coverage import CommuneCoverage, commune_coverage, list_coverage
 from services.coverage_gaps import gaps
 from services.periods import Period
+from services.spreadsheet import safe_text
 
 NO_DATA = "chưa có dữ liệu"
 NEVER = "chưa có hoạt động"
@@ -58,7 +59,7 @@ def _sheet(book: Workbook, title: str, headers, rows, first: bool = False):
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for values in rows:
-        sheet.append(values)
+        sheet.append([safe_text(v) for v in values])
     for index, (_, fmt) in enumerate(headers, start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = 18 if index > 1 else 28

@@ -218,6 +218,10 @@ def test_gaps_without_list_only_difficult_communes_wait(session, scenario):
 
 
 def test_excel_export(session, scenario, tmp_path):
+    from geo.models import AdminUnit
+
+    session.get(AdminUnit, scenario.units["B"]).name = '=HYPERLINK("http://x","Xã Bình")'
+    session.flush()
     path = tmp_path / "coverage.xlsx"
     write_workbook(session, Q3, path, list_id=scenario.list_id)
     book = openpyxl.load_workbook(path)
@@ -229,9 +233,12 @@ def test_excel_export(session, scenario, tmp_path):
         assert rows["Xã An"][1:5] == (4, 105, 72.5, 53_000_000)
         assert rows["Xã Đồng"][header.index("Số ngày từ hoạt động gần nhất")] == "chưa có hoạt động"
         assert sheet.cell(row=2, column=5).number_format == "#,##0"
+        typed = '\'=HYPERLINK("http://x","Xã Bình")'
+        assert rows[typed][1] == 2  # a typed formula stays text
+        assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
         assert book["Khối lượng"].max_row == 1 + 4  # A: 2 types, B: 2 types
         gap_rows = list(book["Khoảng trống"].iter_rows(min_row=2, values_only=True))
-        assert ("Tiêu chí chưa đạt chưa có hoạt động", "Xã Bình", "K2 Môi trường") in [
+        assert ("Tiêu chí chưa đạt chưa có hoạt động", typed, "K2 Môi trường") in [
             r[:3] for r in gap_rows
         ]
         assert book["Danh sách ưu tiên"]["B2"].value == 2
