@@ -24,6 +24,8 @@ DIFFICULTY_COLOURS = {
     "no_data": "#ffffff",
 }
 
+TOOLTIP_FIELDS = ("name", "kind_label", "area_label", "difficulty_label")
+
 TILE_LAYERS = {
     "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "© OpenStreetMap contributors"),
 }
@@ -55,7 +57,10 @@ def difficulty_map(
     )
     data = communes[
         ["id", "name", "kind_label", "area_label", "difficulty", "difficulty_label", "geometry"]
-    ]
+    ].copy()
+    # folium.GeoJsonTooltip inserts the field values as HTML: escape them so names show as text
+    for field in TOOLTIP_FIELDS:
+        data[field] = [html.escape(str(v)) for v in data[field]]
     folium.GeoJson(
         data.to_json(drop_id=True),
         name=legend_title,
@@ -67,7 +72,7 @@ def difficulty_map(
         },
         highlight_function=lambda f: {"weight": 2.5, "color": "#000000"},
         tooltip=folium.GeoJsonTooltip(
-            fields=["name", "kind_label", "area_label", "difficulty_label"],
+            fields=list(TOOLTIP_FIELDS),
             aliases=["", "", "", ""],
             labels=False,
         ),
