@@ -303,13 +303,6 @@ def test_no_script_runs_from_home_map_tooltips(page, server):
     assert not page.dialogs
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="webmap/maps.difficulty_map gives commune names to folium.GeoJsonTooltip, which "
-    "inserts them as HTML: the policy blocks the scripts, but the markup is parsed, not shown. "
-    "Fix: html.escape the tooltip fields (name, kind_label, area_label, difficulty_label) "
-    "before building the map (home.py or maps.py), then drop this marker.",
-)
 def test_home_map_tooltips_show_names_as_text(page, server):
     frame, joined = _home_tooltips(page, server)
     shown = [s for s in VISIBLE[:11] if s.strip() and s.strip() in joined]

@@ -1,24 +1,33 @@
+"""Web fixtures: the app on the seeded database with sign-in required, as in production.
+
+``client`` is a signed-in administrator (allowed everything, sends the CSRF token);
+tests of who may do what use the per-role clients of ``tests/web/auth_fixtures.py``.
+"""
+
 from __future__ import annotations
 
 import pytest
 
+from tests.web.auth_fixtures import (  # noqa: F401  (fixtures)
+    admin_client,
+    anon_client,
+    app_config,
+    dept_client,
+    dept_organisation_code,
+    login,
+    planner_client,
+    viewer_client,
+)
 from webmap.app import create_app
 
 
 @pytest.fixture
-def app(seeded_engine, tmp_path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": seeded_engine.url.render_as_string(False),
-            "NTM_SECRET_KEY": "test",
-            "NTM_AUTH": "off",
-        }
-    )
+def app(seeded_engine):
+    app = create_app(app_config(seeded_engine, "required"))
     yield app
     app.extensions["ntm_engine"].dispose()
 
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    return login(app.test_client(), "admin")

@@ -128,8 +128,7 @@ def test_unknown_list_is_a_404_everywhere(client):
 
 
 def test_add_skip_remove_and_history_attributed_to_the_user(client, units):
-    with client.session_transaction() as browser:
-        browser["user_name"] = "Nguyễn Văn A"
+    who = client.username
     plist = create(client)
     vinh_linh, con_co = units["Xã Vĩnh Linh"], units["Đặc khu Cồn Cỏ"]
     first = add(client, plist, [vinh_linh, con_co])
@@ -141,7 +140,7 @@ def test_add_skip_remove_and_history_attributed_to_the_user(client, units):
     assert (item["name"], item["code"], item["added_by"], item["reason"]) == (
         "Xã Vĩnh Linh",
         "19363",
-        "Nguyễn Văn A",
+        who,
         "Xã miền núi",
     )
     assert ISO_UTC.match(item["added_at"])
@@ -159,18 +158,18 @@ def test_add_skip_remove_and_history_attributed_to_the_user(client, units):
     history = client.get(f"/api/priority-lists/{plist['id']}/history").get_json()
     assert all(set(h) == HISTORY_KEYS and ISO_UTC.match(h["at"]) for h in history)
     assert [(h["unit_id"], h["action"], h["by"], h["reason"]) for h in history] == [
-        (vinh_linh, "add", "Nguyễn Văn A", "Xã miền núi"),
-        (con_co, "add", "Nguyễn Văn A", "Xã miền núi"),
-        (con_co, "remove", "Nguyễn Văn A", "Đã có Sở đỡ đầu"),
+        (vinh_linh, "add", who, "Xã miền núi"),
+        (con_co, "add", who, "Xã miền núi"),
+        (con_co, "remove", who, "Đã có Sở đỡ đầu"),
     ]
     [summary] = [s for s in client.get("/api/priority-lists").get_json() if s["id"] == plist["id"]]
     assert summary["item_count"] == 1 and summary["version"] == 3
 
 
-def test_guest_is_recorded_when_nobody_gave_a_name(client, units):
-    plist = create(client)
-    item = add(client, plist, [units["Xã Vĩnh Linh"]])["list"]["items"][0]
-    assert item["added_by"] == "khách"
+def test_a_planner_is_recorded_under_their_account(planner_client, units):
+    plist = create(planner_client)
+    item = add(planner_client, plist, [units["Xã Vĩnh Linh"]])["list"]["items"][0]
+    assert item["added_by"] == planner_client.username == "test-planner"
 
 
 def test_unknown_and_out_of_period_communes_are_refused_by_id(client, units, old_commune):
@@ -310,7 +309,9 @@ def test_excel_export_downloads_a_real_workbook(client, units, tmp_path):
     assert rows[0][1] == "'=cmd|' /C calc'!A0 Đông Hà" and rows[2][1] == HOSTILE
     assert rows[5] == ITEM_HEADERS and history[5] == HISTORY_HEADERS
     assert sorted(r[2] for r in rows[6:]) == ["Xã Vĩnh Linh", "Đặc khu Cồn Cỏ"]
-    assert {r[7] for r in rows[6:]} == {"'@SUM(1+1)"} and {r[5] for r in rows[6:]} == {"khách"}
+    assert {r[7] for r in rows[6:]} == {"'@SUM(1+1)"} and {r[5] for r in rows[6:]} == {
+        client.username
+    }
     assert [r[3] for r in history[6:]] == ["Thêm", "Thêm"]
 
 
