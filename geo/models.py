@@ -398,6 +398,7 @@ class ActivityCommune(Base):
     """A commune an activity falls in, found by spatial join, with the part in it."""
 
     __tablename__ = "activity_commune"
+    __table_args__ = (sa.Index("ix_activity_commune_unit", "unit_id", "activity_id"),)
 
     activity_id: Mapped[int] = mapped_column(
         sa.ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True
