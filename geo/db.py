@@ -12,6 +12,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
 
+# The wheels of shapely, pyproj and pyogrio bundle their own GEOS, PROJ, GDAL and SQLite.
+# mod_spatialite links Debian's copies of the same libraries into the process when it is
+# loaded; whichever copy comes first wins the shared symbols. Loading the wheels' copies
+# first keeps each library talking to its own (otherwise: heap corruption at exit, and
+# pyogrio's GeoPackage writer crashes once SpatiaLite is loaded).
+import pyogrio  # noqa: F401  isort: skip
+import pyproj  # noqa: F401  isort: skip
+import shapely  # noqa: F401  isort: skip
 import sqlalchemy as sa
 from geoalchemy2 import load_spatialite
 from sqlalchemy import event

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -100,27 +98,14 @@ def to_geojson(frame: gpd.GeoDataFrame) -> bytes:
     return out.to_json(ensure_ascii=False, drop_id=True).encode("utf-8")
 
 
-_GPKG_SCRIPT = """
-import sys, geopandas
-frame = geopandas.read_file(sys.argv[1], engine="pyogrio")
-frame.to_file(sys.argv[2], layer="hoat_dong", driver="GPKG", engine="pyogrio",
-              geometry_type="Unknown")
-"""
-
-
 def to_geopackage(frame: gpd.GeoDataFrame) -> bytes:
-    """Written by pyogrio in a child process.
-
-    Why: once SpatiaLite (linked to the system SQLite) is loaded in this process,
-    GDAL's GeoPackage driver (bundled with its own SQLite) crashes the process.
-    """
+    """A GeoPackage layer ``hoat_dong`` (mixed geometry types), written by pyogrio."""
     with tempfile.TemporaryDirectory() as folder:
-        source, target = Path(folder) / "hoat_dong.geojson", Path(folder) / "hoat_dong.gpkg"
-        source.write_bytes(to_geojson(frame))
-        subprocess.run(
-            [sys.executable, "-c", _GPKG_SCRIPT, str(source), str(target)],
-            check=True, capture_output=True, timeout=300,
-        )  # fmt: skip
+        target = Path(folder) / "hoat_dong.gpkg"
+        out = frame.copy()
+        out["Ngày"] = [d.isoformat() for d in out["Ngày"]]
+        out.to_file(target, layer="hoat_dong", driver="GPKG", engine="pyogrio",
+                    geometry_type="Unknown")  # fmt: skip
         return target.read_bytes()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 
@@ -366,7 +365,8 @@ def two_activities(seeded):
 
 
 def test_export_geojson_and_geopackage(seeded, two_activities, tmp_path):
-    from geo.db import sqlite_module
+    import pyogrio
+
     from services.activity_export import export_activities
 
     content, media, name = export_activities(seeded, ActivityFilter(), "geojson")
@@ -380,14 +380,13 @@ def test_export_geojson_and_geopackage(seeded, two_activities, tmp_path):
     content, _, _ = export_activities(seeded, ActivityFilter(), "gpkg")
     path = tmp_path / "x.gpkg"
     path.write_bytes(content)
-    # read back as SQLite: GDAL cannot be used in a process that has loaded SpatiaLite
-    with contextlib.closing(sqlite_module().connect(path)) as gpkg:
-        rows = gpkg.execute('SELECT "Số người", "Xã" FROM hoat_dong ORDER BY fid').fetchall()
-        srs = gpkg.execute(
-            "SELECT srs_id, geometry_type_name FROM gpkg_geometry_columns"
-        ).fetchone()
-    assert rows == [(120, "Xã Vĩnh Linh"), (30, "Xã Cam Lộ")]
-    assert srs == (4326, "GEOMETRY")
+    back = pyogrio.read_dataframe(path, layer="hoat_dong")
+    assert list(zip(back["Số người"], back["Xã"], strict=True)) == [
+        (120, "Xã Vĩnh Linh"),
+        (30, "Xã Cam Lộ"),
+    ]
+    assert back.crs.to_epsg() == 4326
+    assert back.geometry.iloc[0].geom_type == "Point" and back.geometry.iloc[1] is None
 
 
 def test_export_csv_has_bom_and_vietnamese_headers(seeded, two_activities):
