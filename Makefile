@@ -32,9 +32,11 @@ demo-db: setup
 	$(VENV)/bin/ntm db upgrade
 	$(VENV)/bin/ntm load reference
 	$(VENV)/bin/ntm load demo
+	$(VENV)/bin/ntm users demo
 
 demo: demo-db
-	@echo "Bản đồ: http://127.0.0.1:5000"
+	@echo "Bản đồ: http://127.0.0.1:5000/map  (đăng nhập bằng một tài khoản DEMO ở trên;"
+	@echo "  mật khẩu lưu trong instance/demo-accounts.txt)"
 	$(VENV)/bin/ntm serve
 
 serve:

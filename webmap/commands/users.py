@@ -93,3 +93,46 @@ def password(username: str, password_stdin: bool) -> None:
 
 
 commands = [users]
+
+
+#: accounts ``make demo`` creates: (username, role, organisation code, display name)
+DEMO_ACCOUNTS = (
+    ("demo-admin", "admin", None, "Quản trị (DEMO)"),
+    ("demo-planner", "planner", "QT44-VPDP", "Cán bộ VPĐP NTM (DEMO)"),
+    ("demo-so-nnmt", "department_officer", "QT44-SNNMT", "Cán bộ Sở NN&MT (DEMO)"),
+    ("demo-viewer", "viewer", None, "Lãnh đạo xem (DEMO)"),
+)
+
+
+@users.command("demo")
+@click.option(
+    "--file",
+    "out",
+    type=click.Path(dir_okay=False),
+    default="instance/demo-accounts.txt",
+    show_default=True,
+    help="Where the generated passwords are written (readable by you only).",
+)
+def demo(out: str) -> None:
+    """Create (or reset) the demo accounts, one per role, with new random passwords."""
+    import os
+    import secrets
+    from pathlib import Path
+
+    path = Path(out)
+    lines = ["Tài khoản DEMO (tên đăng nhập  mật khẩu  vai trò):"]
+    with transaction(make_session_factory(_engine())) as session:
+        for username, role, org_code, name in DEMO_ACCOUNTS:
+            password = secrets.token_urlsafe(9)
+            org_id = accounts.organisation_by_code(session, org_code).id if org_code else None
+            if username in {u.username for u in accounts.list_users(session)}:
+                accounts.change_password(session, username, password)
+            else:
+                accounts.create_user(
+                    session, username, password, role, display_name=name, organisation_id=org_id
+                )
+            lines.append(f"  {username}  {password}  {accounts.ROLE_LABELS[role]}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.chmod(path, 0o600)
+    click.echo(path.read_text(encoding="utf-8"), nl=False)
