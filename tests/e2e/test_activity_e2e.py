@@ -8,12 +8,9 @@ tests/artifacts/activities/.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from geo import schema
 from geo.db import make_engine
@@ -22,15 +19,11 @@ from services import reference_data
 from services.activities import last_saturday
 from services.communes import communes_on
 from tests.conftest import PROJECT_ROOT, data_dir
-from tests.web.auth_fixtures import browser_login, ensure_user
-from webmap.app import create_app
+from tests.e2e.browser import chromium_page, serve_app
+from tests.web.auth_fixtures import ensure_user
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts" / "activities"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
 FIRST, SECOND = "Phường Đông Hà", "Phường Nam Đông Hà"
 
 
@@ -47,46 +40,17 @@ def server(tmp_path_factory):
             n: frame.loc[frame["name"] == n, "geometry"].iloc[0].representative_point()
             for n in (FIRST, SECOND)
         }
-    app = create_app(
-        {"DATABASE_URL": f"sqlite:///{path}", "NTM_SECRET_KEY": "e2e", "NTM_AUTH": "required"}
-    )
     username, _ = ensure_user(engine, "department_officer", "QT44-SXD")
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield {
-        "url": f"http://127.0.0.1:{http.server_port}",
-        "username": username,
-        "engine": engine,
-        "points": points,
-    }
-    http.shutdown()
-    thread.join(5)
-    app.extensions["ntm_engine"].dispose()
+    with serve_app(f"sqlite:///{path}") as url:
+        yield {"url": url, "username": username, "engine": engine, "points": points}
     engine.dispose()
 
 
 @pytest.fixture
 def page(server):
-    from playwright.sync_api import sync_playwright
-
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="vi-VN")
-        page = context.new_page()
-        page.outside, page.errors, page.dialogs = [], [], []
-        base = server["url"]
-        page.on(
-            "request",
-            lambda r: r.url.startswith((base + "/", "data:")) or page.outside.append(r.url),
-        )
-        page.on("pageerror", lambda e: page.errors.append(str(e)))
-        page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
-        browser_login(page, base, server["username"])
+    with chromium_page(server["url"], server["username"]) as page:
         yield page
-        context.close()
-        browser.close()
 
 
 def _pixel(page, point) -> tuple[float, float]:

@@ -8,14 +8,12 @@ the list as saved with its history. Screenshots of each step go to tests/artifac
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from pathlib import Path
 
 import pytest
 import shapely
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from geo import schema
 from geo.db import make_engine
@@ -31,16 +29,12 @@ from geo.models import (
 from geo.spatial import to_db_geometry
 from services import reference_data
 from tests.conftest import PROJECT_ROOT, data_dir
-from tests.web.auth_fixtures import browser_login, ensure_user
-from webmap.app import create_app
+from tests.e2e.browser import chromium_page, serve_app
+from tests.web.auth_fixtures import ensure_user
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts" / "planner"
 HOSTILE = "<img src=x onerror=alert(1)>"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
 
 
 def _unit_id(session: Session, name: str) -> int:
@@ -90,42 +84,17 @@ def server(tmp_path_factory):
         reference_data.load_all(session, data_dir())
         _facts(session)
         session.commit()
-    app = create_app(
-        {"DATABASE_URL": f"sqlite:///{path}", "NTM_SECRET_KEY": "e2e", "NTM_AUTH": "required"}
-    )
     username, _ = ensure_user(engine, "planner")
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield {"url": f"http://127.0.0.1:{http.server_port}", "username": username, "engine": engine}
-    http.shutdown()
-    thread.join(5)
-    app.extensions["ntm_engine"].dispose()
+    with serve_app(f"sqlite:///{path}") as url:
+        yield {"url": url, "username": username, "engine": engine}
     engine.dispose()
 
 
 @pytest.fixture
 def page(server):
-    from playwright.sync_api import sync_playwright
-
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 880}, locale="vi-VN")
-        page = context.new_page()
-        page.outside, page.dialogs, page.errors = [], [], []
-        page.on("request", lambda r: _note_outside(page, r.url, server["url"]))
-        page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
-        page.on("pageerror", lambda e: page.errors.append(str(e)))
-        browser_login(page, server["url"], server["username"])
+    with chromium_page(server["url"], server["username"], viewport=(1400, 880)) as page:
         yield page
-        context.close()
-        browser.close()
-
-
-def _note_outside(page, url: str, base: str) -> None:
-    if not (url.startswith(base + "/") or url.startswith("data:")):
-        page.outside.append(url)
 
 
 def _shot(page, name: str) -> Path:
