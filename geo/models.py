@@ -517,3 +517,104 @@ class UserAccount(Base):
     locked_until: Mapped[dt.datetime | None]
 
     organisation: Mapped[Organisation | None] = relationship()
+
+
+PLAN_KINDS = ("unit", "province")
+PLAN_ITEM_STATUSES = ("planned", "done", "missed", "moved")
+
+
+class UnitPlan(Base):
+    """A unit's plan for the Saturday movement over a period (``province``: the coordination
+    office's plan that sets each department's tasks)."""
+
+    __tablename__ = "unit_plan"
+    __table_args__ = (
+        _in("kind", PLAN_KINDS),
+        sa.Index("ix_unit_plan_org_period", "organisation_id", "period_from"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"))
+    period_from: Mapped[dt.date]
+    period_to: Mapped[dt.date]
+    title: Mapped[str] = mapped_column(sa.String(300))
+    kind: Mapped[str] = mapped_column(sa.String(16), default="unit")
+    created_by: Mapped[str] = mapped_column(sa.String(120), default="system")
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    version: Mapped[int] = mapped_column(default=1)
+
+    organisation: Mapped[Organisation] = relationship()
+    items: Mapped[list[PlanItem]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", foreign_keys="PlanItem.plan_id"
+    )
+
+
+plan_item_criterion = sa.Table(
+    "plan_item_criterion",
+    Base.metadata,
+    sa.Column("plan_item_id", sa.ForeignKey("plan_item.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("criterion_id", sa.ForeignKey("criterion.id"), primary_key=True),
+)
+
+
+class PlanItem(Base):
+    """One planned piece of Saturday work: when, where, what, how much, who leads."""
+
+    __tablename__ = "plan_item"
+    __table_args__ = (
+        _in("status", PLAN_ITEM_STATUSES),
+        sa.CheckConstraint(
+            "planned_quantity IS NULL OR planned_quantity >= 0", name="ck_planned_qty"
+        ),
+        sa.Index("ix_plan_item_plan_date", "plan_id", "planned_date"),
+        sa.Index("ix_plan_item_date", "planned_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("unit_plan.id", ondelete="CASCADE"))
+    planned_date: Mapped[dt.date]
+    #: the unit that does the work (a province plan's department; else the plan's unit)
+    assignee_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("admin_unit.id"), index=True)
+    village: Mapped[str | None] = mapped_column(sa.String(200))
+    type_code: Mapped[str] = mapped_column(sa.ForeignKey("activity_type.code"))
+    planned_quantity: Mapped[float | None]
+    quantity_unit: Mapped[str | None] = mapped_column(sa.String(60))
+    lead_person: Mapped[str | None] = mapped_column(sa.String(200))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    geom = mapped_column(Geometry("GEOMETRY", srid=STORAGE_SRID, spatial_index=True), nullable=True)
+    #: province-plan tasks: the day the department must have done it by
+    deadline: Mapped[dt.date | None]
+    status: Mapped[str] = mapped_column(sa.String(16), default="planned")
+    missed_reason: Mapped[str | None] = mapped_column(sa.Text)
+    moved_to_date: Mapped[dt.date | None]
+    moved_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("plan_item.id"))
+    activity_id: Mapped[int | None] = mapped_column(sa.ForeignKey("activity.id"), index=True)
+    created_by: Mapped[str] = mapped_column(sa.String(120), default="system")
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    updated_by: Mapped[str | None] = mapped_column(sa.String(120))
+    updated_at: Mapped[dt.datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    plan: Mapped[UnitPlan] = relationship(back_populates="items", foreign_keys=[plan_id])
+    assignee: Mapped[Organisation] = relationship()
+    unit: Mapped[AdminUnit] = relationship()
+    activity_type: Mapped[ActivityType] = relationship()
+    activity: Mapped[Activity | None] = relationship()
+    moved_to: Mapped[PlanItem | None] = relationship(remote_side=[id])
+    criteria: Mapped[list[Criterion]] = relationship(secondary=plan_item_criterion)
+
+
+class PlanFeedToken(Base):
+    """A revocable secret that lets a phone read one unit's (or one user's) plan calendar."""
+
+    __tablename__ = "plan_feed_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: sha256 of the token; the token itself is shown once and never stored
+    token_sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_by: Mapped[str] = mapped_column(sa.String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    revoked_at: Mapped[dt.datetime | None]
