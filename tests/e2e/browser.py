@@ -1,7 +1,7 @@
 """Shared pieces of the end-to-end tests: a real app server in a thread and a signed-in
 headless Chromium page (Debian's /usr/bin/chromium driven by Playwright; never a download).
 
-    with serve_app(database_url) as base_url:
+    with serve_app(e2e_app(database_url)) as base_url:
         with chromium_page(base_url, username, viewport=(1400, 900)) as page:
             ...
             assert page.outside == [] and page.errors == []
@@ -25,12 +25,16 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 
 
-@contextmanager
-def serve_app(database_url: str, **config) -> Iterator[str]:
-    """Serve the app (sign-in required) on a free port of 127.0.0.1; yields its base URL."""
-    app = create_app(
+def e2e_app(database_url: str, **config):
+    """The app on ``database_url`` with sign-in required, as in production."""
+    return create_app(
         {"DATABASE_URL": database_url, "NTM_SECRET_KEY": "e2e", "NTM_AUTH": "required", **config}
     )
+
+
+@contextmanager
+def serve_app(app) -> Iterator[str]:
+    """Serve ``app`` on a free port of 127.0.0.1; yields its base URL; disposes its engine."""
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
@@ -43,7 +47,13 @@ def serve_app(database_url: str, **config) -> Iterator[str]:
 
 
 @contextmanager
-def chromium_page(base_url: str, username: str | None, viewport=(1400, 900), **context_options):
+def chromium_page(
+    base_url: str,
+    username: str | None,
+    viewport=(1400, 900),
+    password: str | None = None,
+    init_script: str | None = None,
+):
     """A page signed in as ``username`` (None: not signed in) that records what went wrong:
     ``page.outside`` (requests leaving the app), ``page.errors`` (script errors) and
     ``page.dialogs`` (alert/confirm texts; dismissed)."""
@@ -52,21 +62,22 @@ def chromium_page(base_url: str, username: str | None, viewport=(1400, 900), **c
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(
-            viewport={"width": viewport[0], "height": viewport[1]}, locale="vi-VN",
-            **context_options,
-        )  # fmt: skip
+            viewport={"width": viewport[0], "height": viewport[1]}, locale="vi-VN"
+        )
+        if init_script:
+            context.add_init_script(init_script)
         page = context.new_page()
         page.outside, page.errors, page.dialogs = [], [], []
 
         def note_request(url: str) -> None:
-            if not (url.startswith(base_url + "/") or url.startswith(("data:", "blob:"))):
+            if not (url.startswith(base_url + "/") or url.startswith(("data:", "blob:", "about:"))):
                 page.outside.append(url)
 
         page.on("request", lambda r: note_request(r.url))
         page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
         page.on("pageerror", lambda e: page.errors.append(str(e)))
         if username:
-            browser_login(page, base_url, username)
+            browser_login(page, base_url, username, *([password] if password else []))
         try:
             yield page
         finally:

@@ -19,7 +19,7 @@ from services import reference_data
 from services.activities import last_saturday
 from services.communes import communes_on
 from tests.conftest import PROJECT_ROOT, data_dir
-from tests.e2e.browser import chromium_page, serve_app
+from tests.e2e.browser import chromium_page, e2e_app, serve_app
 from tests.web.auth_fixtures import ensure_user
 
 pytestmark = pytest.mark.browser
@@ -41,7 +41,7 @@ def server(tmp_path_factory):
             for n in (FIRST, SECOND)
         }
     username, _ = ensure_user(engine, "department_officer", "QT44-SXD")
-    with serve_app(f"sqlite:///{path}") as url:
+    with serve_app(e2e_app(f"sqlite:///{path}")) as url:
         yield {"url": url, "username": username, "engine": engine, "points": points}
     engine.dispose()
 

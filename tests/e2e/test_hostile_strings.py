@@ -13,28 +13,22 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import threading
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from geo import schema
 from geo.db import make_engine
 from geo.models import AdminUnit, Organisation, UserAccount
 from services import audit, reference_data
 from tests.conftest import data_dir
+from tests.e2e.browser import chromium_page, e2e_app, serve_app
 from tests.hostile_strings import HOSTILE_STRINGS
-from tests.web.auth_fixtures import PASSWORD, browser_login, ensure_user, login
-from webmap.app import create_app
+from tests.web.auth_fixtures import PASSWORD, ensure_user, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
 WATCH = """
 window.__csp = [];
 document.addEventListener('securitypolicyviolation',
@@ -116,46 +110,20 @@ def server(tmp_path_factory):
     with Session(engine) as session:
         reference_data.load_all(session, data_dir())
         session.commit()
-    app = create_app(
-        {"DATABASE_URL": f"sqlite:///{path}", "NTM_SECRET_KEY": "e2e", "NTM_AUTH": "required"}
-    )
+    app = e2e_app(f"sqlite:///{path}")
     planted = _plant(app, engine)
     admin, _ = ensure_user(engine, "admin")
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield {"url": f"http://127.0.0.1:{http.server_port}", "admin": admin, "app": app, **planted}
-    http.shutdown()
-    thread.join(5)
-    app.extensions["ntm_engine"].dispose()
+    with serve_app(app) as url:
+        yield {"url": url, "admin": admin, "app": app, **planted}
     engine.dispose()
 
 
 @pytest.fixture(scope="module")
 def page(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="vi-VN")
-        context.add_init_script(WATCH)
-        page = context.new_page()
-        page.outside, page.dialogs, page.errors = [], [], []
-        base = server["url"]
-        page.on(
-            "request",
-            lambda r: (
-                None
-                if r.url.startswith((base + "/", "data:", "about:", "blob:"))
-                else page.outside.append(r.url)
-            ),
-        )
-        page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
-        page.on("pageerror", lambda e: page.errors.append(str(e)))
-        browser_login(page, base, server["admin"], PASSWORD)
+    with chromium_page(
+        server["url"], server["admin"], viewport=(1280, 800), password=PASSWORD, init_script=WATCH
+    ) as page:
         yield page
-        context.close()
-        browser.close()
 
 
 def _pages(server) -> list[str]:

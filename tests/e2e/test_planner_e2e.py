@@ -29,7 +29,7 @@ from geo.models import (
 from geo.spatial import to_db_geometry
 from services import reference_data
 from tests.conftest import PROJECT_ROOT, data_dir
-from tests.e2e.browser import chromium_page, serve_app
+from tests.e2e.browser import chromium_page, e2e_app, serve_app
 from tests.web.auth_fixtures import ensure_user
 
 pytestmark = pytest.mark.browser
@@ -85,7 +85,7 @@ def server(tmp_path_factory):
         _facts(session)
         session.commit()
     username, _ = ensure_user(engine, "planner")
-    with serve_app(f"sqlite:///{path}") as url:
+    with serve_app(e2e_app(f"sqlite:///{path}")) as url:
         yield {"url": url, "username": username, "engine": engine}
     engine.dispose()
 
