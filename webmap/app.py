@@ -21,6 +21,20 @@ def import_blueprints() -> list:
     return [import_module(f"webmap.blueprints.{name}") for name in MODULES]
 
 
+#: the header's links: (endpoint, message key); endpoints not registered are left out
+MAIN_NAV = (
+    ("planner.planner_map", "nav_map"),
+    ("activities.list_page", "nav_activities"),
+    ("priorities_pages.index", "nav_lists"),
+    ("plans.index", "nav_plans"),
+    ("exports.reports_page", "nav_reports"),
+)
+
+
+def main_nav(app: Flask) -> list[tuple[str, str]]:
+    return [(endpoint, key) for endpoint, key in MAIN_NAV if endpoint in app.view_functions]
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults → instance/config.py → environment → ``test_config``."""
     app = Flask(__name__, instance_relative_config=True)
@@ -38,7 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.globals.update(
         t=i18n.t, format_number=i18n.format_number, format_date=i18n.format_date
     )
-    app.context_processor(lambda: {"lang": i18n.current_language()})
+    app.context_processor(lambda: {"lang": i18n.current_language(), "main_nav": main_nav(app)})
 
     for module in import_blueprints():
         app.register_blueprint(module.bp)

@@ -39,6 +39,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "not_found": {"vi": "Không tìm thấy trang này.", "en": "Page not found."},
     "sources": {"vi": "Nguồn dữ liệu", "en": "Data sources"},
+    "nav_label": {"vi": "Các trang chính", "en": "Main pages"},
+    "nav_map": {"vi": "Bản đồ điều phối", "en": "Planner map"},
+    "nav_activities": {"vi": "Hoạt động", "en": "Activities"},
+    "nav_lists": {"vi": "Danh sách ưu tiên", "en": "Priority lists"},
+    "nav_reports": {"vi": "Báo cáo", "en": "Reports"},
+    "nav_plans": {"vi": "Kế hoạch", "en": "Plans"},
 }
 
 

@@ -24,3 +24,10 @@ def test_home_leads_to_the_planner_map(client):
     text = client.get("/").get_data(as_text=True)
     assert 'href="/map?lang=vi"' in text and "Mở bản đồ điều phối" in text
     assert 'href="/map?lang=en"' in client.get("/?lang=en").get_data(as_text=True)
+
+
+def test_header_links_to_the_main_pages(client):
+    text = client.get("/activities").get_data(as_text=True)
+    for href, label in (("/map", "Bản đồ điều phối"), ("/activities", "Hoạt động"),
+                        ("/priority-lists", "Danh sách ưu tiên")):  # fmt: skip
+        assert f'<a href="{href}">{label}</a>' in text
