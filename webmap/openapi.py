@@ -146,6 +146,17 @@ ANALYSIS_OPERATIONS = (
        "analysis", (q("day", DATE),), None, (200, 400, 404)),
     Op("get", "/api/sponsorship/area/{department_id}", "Vùng các xã một sở, ngành đỡ đầu",
        "analysis", (q("day", DATE),), None, (200, 400, 404)),
+    Op("get", "/api/sponsorships", "Các việc đỡ đầu còn hiệu lực trong ngày", "sponsorship",
+       (q("day", DATE),), None, (200, 400)),
+    Op("get", "/api/sponsorships/commune/{unit_id}", "Lịch sử đỡ đầu của một xã", "sponsorship"),
+    Op("post", "/api/sponsorships", "Phân công một sở, ngành đỡ đầu một xã", "sponsorship", (),
+       {"type": "object", "properties": {"department_id": INT, "unit_id": INT,
+        "valid_from": DATE, "valid_to": {"type": ["string", "null"], "format": "date"},
+        "note": {"type": ["string", "null"], "maxLength": 2000}},
+        "required": ["department_id", "unit_id", "valid_from"]}, (201, 400, 409, 422)),
+    Op("post", "/api/sponsorships/{sponsorship_id}/end", "Kết thúc một việc đỡ đầu (giữ lịch sử)",
+       "sponsorship", (), {"type": "object", "properties": {"valid_to": DATE, "version": INT},
+                           "required": ["valid_to"]}, (200, 400, 409, 422)),
 )  # fmt: skip
 #: not fuzzed: multipart upload (``/api/activities/upload``) is documented by hand below
 UPLOAD_OPERATIONS = (

@@ -12,4 +12,5 @@ MODULES = [
     "planner",
     "activities",
     "analysis_api",
+    "sponsorship_api",
 ]

@@ -7,10 +7,13 @@ import datetime as dt
 from flask import Blueprint, render_template
 
 from services.map_boundaries import boundary_layers
+from webmap.analysis_text import messages as analysis_messages
+from webmap.auth import allowed, current_user, rule_for
 from webmap.db import get_session
 from webmap.i18n import current_language
 from webmap.planner_map import base_map
 from webmap.planner_text import messages
+from webmap.security import auth_mode
 
 bp = Blueprint("planner", __name__)
 
@@ -22,6 +25,7 @@ def planner_map():
     return render_template(
         "planner.html",
         base=base_map(layers.bounds),
-        text=messages(lang),
+        text={**messages(lang), **analysis_messages(lang)},
         lang=lang,
+        can_plan=allowed(rule_for("sponsorship_api.start", "POST"), current_user(), auth_mode()),
     )

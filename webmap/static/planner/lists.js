@@ -24,6 +24,7 @@
     app.restyle();
     renderBody();
     NTM.panel.refresh();
+    document.dispatchEvent(new CustomEvent("ntm:list", { detail: list }));
   }
 
   function loadSummaries(selectId) {
@@ -61,6 +62,12 @@
 
   NTM.lists = {
     current: function () { return current; },
+    /* after a change made elsewhere (e.g. the ranking adds its top communes) */
+    reload: function () {
+      if (!current) return Promise.resolve();
+      var id = current.id;
+      return loadSummaries(id).then(function () { return open(id); });
+    },
     selectMode: function () { var box = $("list-select-mode"); return !!(box && box.checked && current); },
     add: function (ids) {
       return change("/items", ids, function (r) {

@@ -69,6 +69,7 @@
         (a.is_demo ? '<span class="tag demo">' + esc(T.demo) + "</span>" : "") + "</li>";
     }).join("") + "</ul>" : '<p class="muted">' + esc(T.none_yet) + "</p>");
     $("commune-panel").innerHTML = html;
+    document.dispatchEvent(new CustomEvent("ntm:panel", { detail: p }));
     var button = $("panel-list-toggle");
     if (button) button.addEventListener("click", function () {
       var inList = app.listIds.has(p.id);

@@ -13,7 +13,7 @@
   });
   var app = (NTM.app = {
     map: map, state: state, config: null, attrs: null, listIds: new Set(), selected: null,
-    byId: {}, levels: {}, level: null, layer: null, activityCount: {},
+    byId: {}, levels: {}, level: null, layer: null, activityCount: {}, extraThemes: {},
   });
   var seq = { attrs: 0 };
   window.ntmReady = false;
@@ -110,7 +110,14 @@
     return app.labelPoints && app.labelPoints[id] ? L.latLng(app.labelPoints[id]).toBounds(3000) : null;
   };
 
-  function themeOf() { return app.attrs.themes[state.theme]; }
+  /* Themes computed in the browser (priority score, coverage, gaps) are kept in extraThemes and
+     survive a reload of the attributes; until one has data it shows no class. */
+  function themeOf() { return app.attrs.themes[state.theme] || { classes: [], assign: {} }; }
+  app.setTheme = function (name, theme) {
+    app.extraThemes[name] = theme;
+    if (app.attrs) app.attrs.themes[name] = theme;
+    if (state.theme === name) app.restyle();
+  };
   function classOf(id) {
     var theme = themeOf(), key = theme.assign[id];
     return theme.classes.find(function (c) { return c.key === key; });
@@ -124,7 +131,7 @@
     if (state.dept === "none" && row.sponsors.length) return false;
     if (state.dept && state.dept !== "none" && row.sponsors.indexOf(Number(state.dept)) < 0) return false;
     if (state.dist && row.former_districts.indexOf(state.dist) < 0) return false;
-    if (state.cls && app.attrs.themes[state.theme].assign[id] !== state.cls) return false;
+    if (state.cls && themeOf().assign[id] !== state.cls) return false;
     return true;
   }
   app.matchingIds = function () {
@@ -154,6 +161,7 @@
       if (row.days_since !== null) html += " · " + row.days_since + " " + NTM.esc(T.days_since);
       html += "</small>";
     }
+    if (app.tooltipExtra) html += app.tooltipExtra(id, state.theme);
     if (app.listIds.has(id)) html += "<br><small>★ " + NTM.esc(T.in_list) + "</small>";
     return html;
   }
@@ -188,6 +196,7 @@
       var c = app.config.criteria.find(function (x) { return String(x.id) === state.criterion; });
       title += ": " + (c ? c.number + ". " + (NTM.lang === "en" && c.name_en ? c.name_en : c.name_vi) : "—");
     }
+    if (themeOf().subtitle) title += " (" + themeOf().subtitle + ")";
     if (state.theme === "coverage" || state.theme === "recency") {
       title += " (" + NTM.date(app.attrs.period.from) + "–" + NTM.date(app.attrs.period.to) + ")";
     }
@@ -212,6 +221,7 @@
     html += "</ul>";
     if (app.listIds.size) html += '<ul><li><span class="swatch priority"></span><span>' + NTM.esc(T.in_list) + '</span><span class="count">' + app.listIds.size + "</span></li></ul>";
     if (state.theme === "difficulty" || state.theme === "ntm") html += '<p class="note">' + NTM.esc(T.derived_long) + "</p>";
+    if (theme.note) html += '<p class="note">' + NTM.esc(theme.note) + "</p>";
     $("legend").innerHTML = html + NTM.activities.legend();
     $("legend").querySelectorAll("li[data-key]").forEach(function (li) {
       function pick() {
@@ -230,6 +240,7 @@
     busy(true);
     return NTM.request("/api/map/attributes" + apiParams()).then(function (attrs) {
       if (mine !== seq.attrs) return;
+      Object.keys(app.extraThemes).forEach(function (k) { attrs.themes[k] = app.extraThemes[k]; });
       app.attrs = attrs;
       fillAttributeFilters();
       if (!$("period-from").value) $("period-from").value = NTM.date(attrs.period.from);

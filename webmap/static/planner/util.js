@@ -94,7 +94,7 @@
 
   /* The view lives in the URL: query parameters for theme and filters, #z/lat/lon for the extent. */
   var STATE_KEYS = ["theme", "cls", "set", "criterion", "cstat", "diff", "ntm", "dept", "dist", "from", "to",
-    "types", "org", "act", "heat", "labels", "base", "list", "c", "lang"];
+    "types", "org", "act", "heat", "labels", "base", "list", "c", "lang", "w", "cov", "tab"];
   NTM.readState = function () {
     var params = new URLSearchParams(window.location.search);
     var state = {};
