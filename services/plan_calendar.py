@@ -129,7 +129,9 @@ def _event(item: PlanItem, host: str) -> Event:
     event.add("dtstart", item.planned_date)
     event.add("dtend", item.planned_date + dt.timedelta(days=1))
     event.add("summary", f"{item.activity_type.name_vi} – {item.unit.name}")
-    place = ", ".join(p for p in (item.village, item.unit.name, "Quảng Trị") if p)
+    # one line: a village typed with line breaks is joined (RFC 5545 keeps LOCATION plain)
+    village = " ".join((item.village or "").split())
+    place = ", ".join(p for p in (village, item.unit.name, "Quảng Trị") if p)
     if item.geom is not None:
         centre = to_shape(item.geom).representative_point()
         event.add("geo", (round(centre.y, 6), round(centre.x, 6)))

@@ -66,6 +66,13 @@ PERMISSIONS: list[Rule] = [
     Rule("*classification*", WRITE, PLANNERS),
     Rule("*assessment*", WRITE, PLANNERS),
     Rule("*import*", WRITE, PLANNERS),
+    # unit plans: planners every plan, unit officers their own unit's (record check in
+    # webmap.blueprints.plans.own_unit_only); calendar feeds read with a token (checked there);
+    # recording a planned item's activity fell under "*activit*" above
+    Rule("plans.unit_calendar", READ, ANYONE),
+    Rule("plans.user_calendar", READ, ANYONE),
+    Rule("plans.make_my_token", WRITE, READERS),
+    Rule("plans.*", WRITE, PLANNERS | UNIT_OFFICERS),
     Rule("*", READ, READERS),
     Rule("*", WRITE, ADMINS),
 ]

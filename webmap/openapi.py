@@ -167,6 +167,32 @@ UPLOAD_OPERATIONS = (
            "required": ["file"]}}}}}),
 )  # fmt: skip
 
+PLAN_ITEM = "/api/plans/items/{item_id}"
+PLAN_ITEM_BODY = {
+    "type": "object",
+    "properties": {
+        "planned_date": DATE, "unit_id": INT, "village": {"type": "string"},
+        "type_code": {"type": "string"}, "planned_quantity": {"type": "number", "minimum": 0},
+        "lead_person": {"type": "string"}, "description": {"type": "string"},
+        "assignee_id": INT, "deadline": DATE, "criteria_ids": IDS,
+        "geometry": {"type": "object"}, "confirm_not_saturday": {"type": "boolean"},
+        "version": INT,
+    },
+}  # fmt: skip
+PLAN_OPERATIONS = (
+    Op("get", PLAN_ITEM, "Một việc trong kế hoạch", "plans", (), None, (200, 404)),
+    Op("post", "/api/plans/{plan_id}/items", "Thêm việc vào kế hoạch", "plans", (),
+       PLAN_ITEM_BODY, (201, 400, 404, 409, 422)),
+    Op("put", PLAN_ITEM, "Sửa việc (gửi kèm version)", "plans", (), PLAN_ITEM_BODY,
+       (200, 400, 404, 409, 422)),
+    Op("post", f"{PLAN_ITEM}/activity", "Việc đã làm: ghi hoạt động, đánh dấu đã thực hiện",
+       "plans", (), ACTIVITY_BODY, (201, 400, 404, 409, 422)),
+    Op("get", "/api/plans/map", "Việc đã lên kế hoạch trên bản đồ, xã có việc chưa làm", "plans",
+       (q("from", DATE), q("to", DATE)), None, (200, 400)),
+    Op("get", "/api/plans/progress", "Kế hoạch so với thực hiện của một đơn vị", "plans",
+       (q("unit", INT), q("from", DATE), q("to", DATE)), None, (200, 400)),
+)  # fmt: skip
+
 OPERATIONS: tuple[Op, ...] = (
     Op("get", "/api/openapi.json", "Tài liệu OpenAPI này", "meta"),
     Op("get", "/api/map/config", "Cấu hình bản đồ: lớp, vùng thu phóng, bộ lọc", "map", DAY),
@@ -361,6 +387,7 @@ OPERATIONS: tuple[Op, ...] = (
     ),
     *ACTIVITY_OPERATIONS,
     *ANALYSIS_OPERATIONS,
+    *PLAN_OPERATIONS,
     Op(
         "get",
         "/api/communes/{unit_id}/history",

@@ -11,6 +11,7 @@ MODULES = [
     "map_api",
     "planner",
     "activities",
+    "plans",
     "analysis_api",
     "sponsorship_api",
 ]

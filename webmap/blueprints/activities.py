@@ -18,6 +18,7 @@ from services import activity_query as query
 from services.activity_export import export_activities
 from services.activity_import import MAX_IMPORT_BYTES, import_activities, template_workbook
 from services.activity_input import parse_date
+from services.plan_progress import activity_prefill
 from webmap.activities_text import script_text, tr
 from webmap.db import get_session
 from webmap.identity import current_user_name
@@ -142,7 +143,11 @@ def list_page():
 
 @bp.get("/activities/new")
 def new_page():
-    return render_template("activities/form.html", **_form_context())
+    """The form; ``?plan_item=<id>`` pre-fills it from a planned item and saves through the
+    plan (``plans.api_record_activity``), so the item is marked done and linked."""
+    item_id = _int_arg("plan_item")
+    prefill = activity_prefill(get_session(), item_id) if item_id else None
+    return render_template("activities/form.html", **_form_context(), prefill=prefill)
 
 
 @bp.get("/activities/<int:activity_id>/edit")

@@ -45,6 +45,36 @@
     });
   };
 
+  /* A map in element ``id`` where one place is drawn (point, line or polygon) with leaflet-draw;
+     ``onChange(geometry or null)`` after each drawing, edit or deletion. Used by the activity
+     form and the plan-item form. Returns {map, show(geojson, fit), geometry()}. */
+  A.drawMap = function (id, onChange) {
+    var map = L.map(id).setView([16.9, 106.9], 9);
+    var drawn = new L.FeatureGroup().addTo(map);
+    map.addControl(new L.Control.Draw({
+      draw: { polyline: {}, polygon: { allowIntersection: true }, marker: {},
+              rectangle: false, circle: false, circlemarker: false },
+      edit: { featureGroup: drawn },
+    }));
+    function current() {
+      var layers = drawn.getLayers();
+      return layers.length ? layers[layers.length - 1].toGeoJSON().geometry : null;
+    }
+    map.on(L.Draw.Event.CREATED, function (e) { drawn.clearLayers(); drawn.addLayer(e.layer); onChange(current()); });
+    map.on(L.Draw.Event.EDITED, function () { onChange(current()); });
+    map.on(L.Draw.Event.DELETED, function () { onChange(current()); });
+    return {
+      map: map,
+      geometry: current,
+      show: function (geojson, fit) {
+        drawn.clearLayers();
+        if (!geojson) return;
+        L.geoJSON(geojson, { style: { color: "#d84315", weight: 4 } }).eachLayer(function (l) { drawn.addLayer(l); });
+        if (fit && drawn.getLayers().length) map.fitBounds(drawn.getBounds(), { maxZoom: 15 });
+      },
+    };
+  };
+
   A.loadBoundaries = function (map, url, fit) {
     return fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); })
       .then(function (doc) {

@@ -2,36 +2,29 @@
 (function () {
   "use strict";
   var A = window.NTMA, cfg = A.config, form = document.getElementById("activity-form");
-  var map = L.map("activity-map").setView([16.9, 106.9], 9);
+  var place = A.drawMap("activity-map", function (drawnGeometry) {
+    geometry = drawnGeometry;
+    locate({ geometry: geometry });
+  });
+  var map = place.map, show = place.show;
   window.activityMap = map;
-  var drawn = new L.FeatureGroup().addTo(map);
-  var geometry = cfg.activity ? cfg.activity.geometry : null;
+  var prefill = cfg.prefill || null;  /* an activity recorded from a planned item */
+  var geometry = cfg.activity ? cfg.activity.geometry : prefill ? prefill.geometry : null;
   var confirmed = {};
+  if (prefill) fillFrom(prefill);
   A.loadBoundaries(map, cfg.boundaries + "?date=" + field("activity_date").value, !geometry);
-
-  map.addControl(new L.Control.Draw({
-    draw: { polyline: {}, polygon: { allowIntersection: true }, marker: {},
-            rectangle: false, circle: false, circlemarker: false },
-    edit: { featureGroup: drawn },
-  }));
 
   function field(name) { return form.elements[name]; }
 
-  function show(geojson, fit) {
-    drawn.clearLayers();
-    if (!geojson) return;
-    L.geoJSON(geojson, { style: { color: "#d84315", weight: 4 } }).eachLayer(function (l) { drawn.addLayer(l); });
-    if (fit && drawn.getLayers().length) map.fitBounds(drawn.getBounds(), { maxZoom: 15 });
+  function fillFrom(values) {
+    ["activity_date", "type_code", "organiser_id", "quantity", "village", "description",
+     "reported_unit_id"].forEach(function (name) {
+      if (values[name] !== null && values[name] !== undefined) field(name).value = values[name];
+    });
+    form.querySelectorAll('input[name="criteria_ids"]').forEach(function (box) {
+      box.checked = values.criteria_ids.indexOf(Number(box.value)) >= 0;
+    });
   }
-
-  function fromDrawing() {
-    var layers = drawn.getLayers();
-    geometry = layers.length ? layers[layers.length - 1].toGeoJSON().geometry : null;
-    locate({ geometry: geometry });
-  }
-  map.on(L.Draw.Event.CREATED, function (e) { drawn.clearLayers(); drawn.addLayer(e.layer); fromDrawing(); });
-  map.on(L.Draw.Event.EDITED, fromDrawing);
-  map.on(L.Draw.Event.DELETED, fromDrawing);
 
   function fieldError(name, message) {
     var el = form.querySelector('.field-error[data-field="' + name + '"]');
@@ -145,7 +138,7 @@
     var url = cfg.activity ? cfg.api + "/" + cfg.activity.id : cfg.api;
     A.request(url, cfg.activity ? "PUT" : "POST", payload()).then(function (r) {
       if (r.status === 200 || r.status === 201) {
-        window.location.href = cfg.list + "?highlight=" + r.body.id;
+        window.location.href = r.body.redirect || cfg.list + "?highlight=" + r.body.id;
       } else if (r.status === 409 && r.body.details && r.body.details[0] && r.body.details[0].confirm) {
         if (window.confirm(r.body.error)) { confirmed[r.body.details[0].confirm] = true; save(); }
       } else {
