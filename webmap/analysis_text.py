@@ -17,6 +17,7 @@ TEXT: dict[str, tuple[str, str]] = {
     # ranking
     "rank_title": ("Xếp hạng ưu tiên", "Priority ranking"),
     "rank_weights": ("Trọng số các yếu tố", "Factor weights"),
+    "rank_weight": ("trọng số", "weight"),
     "rank_reset": ("Về mặc định", "Defaults"),
     "rank_default": ("mặc định", "default"),
     "rank_col_rank": ("Hạng", "Rank"),
@@ -44,7 +45,13 @@ TEXT: dict[str, tuple[str, str]] = {
         "Classes split the highest possible score ({max} points = sum of weights) evenly.",
     ),
     "rank_why": ("Vì sao", "Why"),
-    # factor reasons (the defaults written down)
+    # factor names and reasons (the defaults written down)
+    "factor_difficulty": ("Xã khó khăn", "Difficult commune"),
+    "factor_unmet_criteria": ("Số tiêu chí chưa đạt", "Unmet criteria"),
+    "factor_close_to_standard": ("Gần đạt chuẩn", "Close to the standard"),
+    "factor_registered": ("Đăng ký đạt chuẩn năm nay/năm sau", "Registered for this or next year"),
+    "factor_days_since_activity": ("Thời gian chưa có hoạt động", "Time since the last activity"),
+    "factor_no_sponsor": ("Chưa có đơn vị đỡ đầu", "No sponsor"),
     "why_difficulty": (
         "Công văn ưu tiên xã khó khăn (miền núi, bãi ngang ven biển, hải đảo, ĐBKK).",
         "The dispatch names difficult communes first.",

@@ -69,6 +69,9 @@ def test_map_page_has_the_analysis_tabs_themes_and_words(client):
     assert "không được tính là 0" in config["text"]["rank_missing_rule"]
     # every factor of the ranking has its reason written down for the user
     assert all(config["text"][f"why_{f}"] for f in ranking.DEFAULT_WEIGHTS)
+    assert {f: config["text"][f"factor_{f}"] for f in ranking.DEFAULT_WEIGHTS} == (
+        ranking.FACTOR_LABELS
+    )
 
 
 def test_english_words_and_viewer_without_write_controls(viewer_client):

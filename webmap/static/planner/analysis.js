@@ -55,7 +55,7 @@
         var w = weights[x.factor];
         var points = x.value === null ? null : w * x.value;
         if (points !== null) { score += points; known += w; }
-        parts.push({ factor: x.factor, label: x.label, value: x.value, detail: x.detail, weight: w, points: points });
+        parts.push({ factor: x.factor, label: T["factor_" + x.factor] || x.label, value: x.value, detail: x.detail, weight: w, points: points });
       });
       return { unit_id: c.unit_id, name: c.name, score: score, completeness: sum ? known / sum : 1, parts: parts };
     });
@@ -95,7 +95,7 @@
     html += '<p id="rank-flash" class="flash" hidden></p>';
     html += '<details id="rank-weights" open><summary>' + esc(T.rank_weights) + ' <button type="button" id="rank-reset" class="link">' + esc(T.rank_reset) + "</button></summary>";
     factors.forEach(function (f) {
-      var label = data.labels[f] || f;
+      var label = T["factor_" + f] || data.labels[f] || f;
       html += '<div class="weight" data-factor="' + esc(f) + '"><label for="w-' + esc(f) + '"><span class="key" style="background:' + COLORS[f] + '"></span>' + esc(label) + "</label>" +
         '<input type="range" id="w-' + esc(f) + '" min="0" max="' + WEIGHT_MAX + '" step="0.5" value="' + weights[f] + '" aria-label="' + esc(label) + '">' +
         '<input type="number" id="wn-' + esc(f) + '" min="0" max="' + WEIGHT_MAX + '" step="0.5" value="' + weights[f] + '" aria-label="' + esc(label) + '">' +
@@ -161,7 +161,7 @@
     return '<tr class="rank-detail"><td></td><td colspan="4"><ul class="plain">' + row.parts.map(function (p) {
       var pts = p.points === null ? '<span class="status no_data">' + esc(T.rank_missing) + "</span>" : "<b>" + NTM.number(p.points, 2) + "</b>";
       return '<li><span class="key" style="background:' + COLORS[p.factor] + '"></span>' + esc(p.label) + ": " + pts +
-        " <small>(" + esc(T.rank_weights.split(" ")[0]) + " " + NTM.number(p.weight, 1) + " × " +
+        " <small>(" + esc(T.rank_weight) + " " + NTM.number(p.weight, 1) + " × " +
         (p.value === null ? "?" : NTM.number(p.value, 2)) + ") · " + esc(p.detail) + "</small></li>";
     }).join("") + "</ul></td></tr>";
   }
