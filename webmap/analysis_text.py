@@ -170,6 +170,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "Đơn vị đỡ đầu không phụ trách tiêu chí chưa đạt nào",
         "No sponsor is responsible for an unmet criterion",
     ),
+    "sp_fits_none": (
+        "Xã chưa có đơn vị đỡ đầu; các sở, ngành phụ trách tiêu chí chưa đạt là lựa chọn phù hợp:",
+        "No sponsor yet; the departments responsible for its unmet criteria would fit:",
+    ),
     "sp_fits_unknown": (
         "Chưa biết tiêu chí chưa đạt của xã (chưa có đánh giá)",
         "Unmet criteria unknown (no assessment)",

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from geo import schema
 from geo.db import make_engine
-from geo.models import PriorityListItem, Sponsorship
+from geo.models import AdminUnit, Organisation, PriorityListItem, Sponsorship
 from services import demo, reference_data
 from tests.conftest import PROJECT_ROOT, data_dir
 from tests.e2e.browser import chromium_page, e2e_app, serve_app
@@ -25,6 +25,25 @@ from tests.web.auth_fixtures import ensure_user
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts" / "analysis"
+HOSTILE = "<img src=x onerror=window.__xss=1>"
+
+
+def _hostile_sponsor(session: Session) -> None:
+    """A department with a hostile name sponsoring one commune, with a hostile note."""
+    department = Organisation(
+        code="E2E-HOSTILE", name=HOSTILE, short_name=HOSTILE, kind="department"
+    )
+    session.add(department)
+    session.flush()
+    unit_id = session.scalar(
+        sa.select(AdminUnit.id).where(
+            AdminUnit.name == "Xã Vĩnh Linh", AdminUnit.valid_to.is_(None)
+        )
+    )
+    session.add(
+        Sponsorship(department_id=department.id, unit_id=unit_id, valid_from=dt.date(2025, 7, 1),
+                    note=HOSTILE, recorded_by="e2e")
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +54,7 @@ def server(tmp_path_factory):
     with Session(engine) as session:
         reference_data.load_all(session, data_dir())
         demo.load_demo(session, n_activities=300)
+        _hostile_sponsor(session)
         session.commit()
     username, _ = ensure_user(engine, "planner")
     with serve_app(e2e_app(f"sqlite:///{path}")) as url:
@@ -182,6 +202,9 @@ def test_priorities_day(server, page):
             .select_from(Sponsorship)
             .where(Sponsorship.unit_id == unit, Sponsorship.valid_to.is_(None))
         )
+    # hostile names and notes show as text
+    assert HOSTILE in page.inner_text("#sp-loads")
+    assert HOSTILE in page.inner_text("#sp-current")
     dept = int(page.get_attribute("#sp-loads button[data-area]", "data-area"))
     page.click(f"#sp-loads button[data-area='{dept}']")
     page.wait_for_function(f"() => window.ntmAreaShown === {dept}")
@@ -194,5 +217,12 @@ def test_priorities_day(server, page):
     assert "Sở, ngành phù hợp với tiêu chí chưa đạt" in page.inner_text("#sp-match")
     _shot(page, "07-commune-match")
 
+    page.fill("#search-input", "vinh linh")
+    page.wait_for_selector("#search-results li >> text=Xã Vĩnh Linh")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#sp-match h3")
+    assert HOSTILE in page.inner_text("#sp-match")
+
+    assert page.evaluate("window.__xss") is None
     assert page.outside == []
     assert page.errors == []

@@ -155,8 +155,9 @@
     Promise.all([NTM.request("/api/sponsorship/match/" + p.id), NTM.request("/api/sponsorships/commune/" + p.id)]).then(function (r) {
       if (!box.isConnected) return;
       var m = r[0], history = r[1];
-      var fits = m.sponsor_fits === null ? T.sp_fits_unknown : m.sponsor_fits ? T.sp_fits_yes : T.sp_fits_no;
-      var html = "<h3>" + esc(T.sp_match) + '</h3><p class="' + (m.sponsor_fits === false ? "flash error" : "muted") + '">' + esc(fits) + "</p>";
+      var none = !m.sponsor_ids.length && m.sponsor_fits !== null;
+      var fits = m.sponsor_fits === null ? T.sp_fits_unknown : none ? T.sp_fits_none : m.sponsor_fits ? T.sp_fits_yes : T.sp_fits_no;
+      var html = "<h3>" + esc(T.sp_match) + '</h3><p class="' + (m.sponsor_fits === false && !none ? "flash error" : "muted") + '">' + esc(fits) + "</p>";
       html += m.criteria.length ? '<ul class="plain">' + m.criteria.map(function (c) {
         var names = c.department_ids.map(function (d) { return (m.sponsor_ids.indexOf(d) >= 0 ? "✓ " : "") + deptName(d); });
         return "<li><b>" + esc(c.code) + "</b> " + esc(c.name) + "<br><small>" + esc(names.concat(c.unmatched_names).join("; ") || c.responsible_text || T.no_data) + "</small></li>";
