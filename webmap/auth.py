@@ -73,6 +73,8 @@ PERMISSIONS: list[Rule] = [
     Rule("plans.user_calendar", READ, ANYONE),
     Rule("plans.make_my_token", WRITE, READERS),
     Rule("plans.*", WRITE, PLANNERS | UNIT_OFFICERS),
+    # exports only read: any signed-in user may start one (the export renders as that user)
+    Rule("exports.start_export", WRITE, READERS),
     Rule("*", READ, READERS),
     Rule("*", WRITE, ADMINS),
 ]

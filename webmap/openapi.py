@@ -118,6 +118,21 @@ ACTIVITY_OPERATIONS = (
     Op("get", "/api/activities/options", "Lựa chọn cho biểu mẫu hoạt động", "activities",
        (q("date", DATE),), None, (200, 400)),
 )  # fmt: skip
+JOB_ID = Param("job_id", {"type": "string", "maxLength": 64}, "path")
+EXPORT_OPERATIONS = (
+    Op("post", "/api/exports", "Bắt đầu xuất bản đồ, tập tài liệu họp hoặc báo cáo (trả về mã lượt xuất)",
+       "exports", (), {"type": "object", "properties": {
+           "kind": {"type": "string", "enum": ["png", "pdf", "pack", "report"]},
+           "query": {"type": "string"}, "title": {"type": "string"},
+           "paper": {"type": "string", "enum": ["A4", "A3"]},
+           "orientation": {"type": "string", "enum": ["landscape", "portrait"]},
+           "size": {"type": "string", "enum": ["screen", "print"]},
+           "dpi": {"type": "integer", "minimum": 72, "maximum": 600},
+           "width": INT, "height": INT}, "required": ["kind"]}, (202, 400)),
+    Op("get", "/api/exports/{job_id}", "Tiến độ một lượt xuất", "exports", (JOB_ID,), None, (200, 404)),
+    Op("get", "/api/exports/{job_id}/file", "Tải tệp của lượt xuất đã xong", "exports", (JOB_ID,),
+       None, (200, 400, 404), "application/octet-stream"),
+)  # fmt: skip
 PERIOD = (
     q("kind", {"type": "string", "enum": ["month", "quarter", "half", "year"]}),
     q("year", {"type": "integer", "minimum": 2000, "maximum": 2100}),
@@ -388,6 +403,7 @@ OPERATIONS: tuple[Op, ...] = (
     *ACTIVITY_OPERATIONS,
     *ANALYSIS_OPERATIONS,
     *PLAN_OPERATIONS,
+    *EXPORT_OPERATIONS,
     Op(
         "get",
         "/api/communes/{unit_id}/history",

@@ -13,5 +13,6 @@ MODULES = [
     "activities",
     "plans",
     "analysis_api",
+    "exports",
     "sponsorship_api",
 ]

@@ -1,0 +1,263 @@
+"""What a printed map shows: the planner map's view (the same URL parameters) turned into SVG
+layers, a legend, a subtitle and the data sources. Used by the print and meeting-pack pages.
+
+The colours and classes come from the same functions as the screen's
+(``services.map_themes.classify`` + ``webmap.planner_map.style_theme``) and the filters are
+the screen's (``planner.js`` ``matches``), so the meeting gets the map the planner saw.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+import shapely
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from geo.models import ActivityType, Organisation, PriorityListItem, UnitGeometry
+from services import map_activities, map_boundaries, map_data, map_themes
+from services.print_map import Feature, MapLayers, View, fit_view, render_svg, tiles_for
+from webmap.i18n import format_date
+from webmap.planner_map import basemap_choices, style_theme
+from webmap.planner_text import messages
+
+FILTER_KEYS = ("diff", "cstat", "ntm", "dept", "dist", "cls")
+_geometry_cache: dict[tuple, dict[int, object]] = {}
+
+
+@dataclass
+class PrintState:
+    """The planner's view parameters (see ``NTM.readState`` in ``util.js``)."""
+
+    theme: str = "difficulty"
+    filters: dict[str, str] = field(default_factory=dict)
+    list_id: int | None = None
+    activities: bool = True
+    labels: bool = True
+    base: str = "none"
+    lang: str = "vi"
+    bbox: tuple[float, float, float, float] | None = None
+
+    @classmethod
+    def from_args(cls, args, lang: str) -> PrintState:
+        theme = args.get("theme", "difficulty")
+        if theme not in map_themes.THEMES:
+            theme = "difficulty"
+        bbox = None
+        try:
+            parts = [float(v) for v in args.get("bbox", "").split(",")]
+            if len(parts) == 4 and parts[0] < parts[2] and parts[1] < parts[3]:
+                bbox = (parts[0], parts[1], parts[2], parts[3])
+        except ValueError:
+            bbox = None
+        list_text = args.get("list", "")
+        return cls(
+            theme=theme,
+            filters={k: args.get(k, "") for k in FILTER_KEYS if args.get(k, "")},
+            list_id=int(list_text) if list_text.isdigit() else None,
+            activities=args.get("act", "1") == "1",
+            labels=args.get("labels", "1") == "1",
+            base=args.get("base", "none") or "none",
+            lang=lang,
+            bbox=bbox,
+        )
+
+
+def geometries(session: Session, day: dt.date, level: int) -> dict[int, object]:
+    """Commune geometries (lon/lat) of a simplification level, parsed once per data version."""
+    layers = map_boundaries.boundary_layers(session, day)
+    key = (layers.version, day, level)
+    if key not in _geometry_cache:
+        parsed = json.loads(layers.levels[level].text)
+        _geometry_cache.clear()
+        _geometry_cache[key] = {
+            int(f["id"]): shapely.geometry.shape(f["geometry"]) for f in parsed["features"]
+        }
+        _geometry_cache[key + ("outline",)] = shapely.from_geojson(layers.outlines[level])
+    return _geometry_cache[key]
+
+
+def outline(session: Session, day: dt.date, level: int):
+    layers = map_boundaries.boundary_layers(session, day)
+    geometries(session, day, level)
+    return _geometry_cache[(layers.version, day, level, "outline")]
+
+
+def matches(row: dict, state: PrintState, theme: dict, ntm_assign: dict) -> bool:
+    """The screen's filter rules (``planner.js``), for one commune row."""
+    f = state.filters
+    if f.get("ntm") and ntm_assign.get(row["id"]) != f["ntm"]:
+        return False
+    if f.get("diff") and row["difficulty"] != f["diff"]:
+        return False
+    if f.get("cstat") and (row["criterion"] or "no_data") != f["cstat"]:
+        return False
+    if f.get("dept") == "none" and row["sponsors"]:
+        return False
+    if f.get("dept") and f["dept"] != "none" and int(f["dept"] or 0) not in row["sponsors"]:
+        return False
+    if f.get("dist") and f["dist"] not in row["former_districts"]:
+        return False
+    return not f.get("cls") or theme["assign"].get(row["id"]) == f["cls"]
+
+
+@dataclass
+class MapSheet:
+    """Everything one printed map needs."""
+
+    svg: str
+    legend_title: str
+    legend: list[dict]
+    activity_legend: list[dict]
+    view: View
+    tiles: list
+    rows: list[dict]
+    theme: dict
+
+
+def department_names(session: Session) -> dict[int, str]:
+    label = sa.func.coalesce(Organisation.short_name, Organisation.name)
+    return {
+        r.id: r.label for r in session.execute(sa.select(Organisation.id, label.label("label")))
+    }
+
+
+def list_unit_ids(session: Session, list_id: int | None) -> set[int]:
+    if list_id is None:
+        return set()
+    return set(
+        session.scalars(
+            sa.select(PriorityListItem.unit_id).where(PriorityListItem.priority_list_id == list_id)
+        )
+    )
+
+
+def _activity_layer(session, query, types: dict[str, ActivityType], bounds) -> tuple[list, list]:
+    data = json.loads(map_activities.activities_geojson(session, query))
+    drawn, counts = [], {}
+    box = shapely.box(*bounds) if bounds else None
+    for f in data["features"]:
+        geom = shapely.geometry.shape(f["geometry"])
+        if box is not None and not geom.intersects(box):
+            continue
+        t = types.get(f["properties"]["t"])
+        drawn.append((geom, t.colour if t else "#555555"))
+        counts[f["properties"]["t"]] = counts.get(f["properties"]["t"], 0) + 1
+    legend = [
+        {"label": types[c].name_vi if c in types else c, "color": types[c].colour if c in types else "#555555", "count": n}
+        for c, n in sorted(counts.items())
+    ]  # fmt: skip
+    return drawn, legend
+
+
+def map_sheet(
+    session: Session, query: map_data.MapQuery, state: PrintState, size: tuple[int, int],
+    *, focus: int | None = None, level: int = 1, rows: list[dict] | None = None,
+) -> MapSheet:  # fmt: skip
+    """The map of ``state`` at ``size`` px; ``focus`` zooms to one commune and outlines it."""
+    text = messages(state.lang)
+    rows = rows if rows is not None else map_data.commune_rows(session, query)
+    theme = style_theme(
+        map_themes.classify(rows, state.theme), state.lang, department_names(session)
+    )
+    classes = {c["key"]: c for c in theme["classes"]}
+    ntm_assign = map_themes.classify(rows, "ntm")["assign"] if state.filters.get("ntm") else {}
+    geoms = geometries(session, query.day, level)
+    listed = list_unit_ids(session, state.list_id)
+    if focus is not None and focus in geoms:
+        w, s, e, n = geoms[focus].bounds
+        pad = max(e - w, n - s) * 0.15
+        bbox = (w - pad, s - pad, e + pad, n + pad)
+    else:
+        bbox = state.bbox or map_boundaries.boundary_layers(session, query.day).bounds
+    view = fit_view(bbox, *size)
+    wide = shapely.box(bbox[0] - 1, bbox[1] - 1, bbox[2] + 1, bbox[3] + 1)
+    features, counts = [], {}
+    for row in rows:
+        geom = geoms.get(row["id"])
+        if geom is None or not geom.intersects(wide):
+            continue
+        key = theme["assign"].get(row["id"])
+        ok = matches(row, state, theme, ntm_assign)
+        style = (
+            {"fill": classes[key]["color"] if key in classes else "#cccccc", "opacity": 0.8}
+            if ok else {"fill": "#f3f3f3", "opacity": 0.45, "stroke": "#b5b5b5", "width": 0.6}
+        )  # fmt: skip
+        if ok:
+            counts[key] = counts.get(key, 0) + 1
+        if row["id"] in listed:
+            style.update(stroke="#0b3d91", width=3.2)
+        if row["id"] == focus:
+            style.update(stroke="#000000", width=3.6)
+        label = row["name"].removeprefix("Xã ") if state.labels else None
+        features.append(Feature(row["id"], geom, label=label, **style))
+    drawn, activity_legend = [], []
+    if state.activities:
+        types = {t.code: t for t in session.scalars(sa.select(ActivityType))}
+        drawn, activity_legend = _activity_layer(session, query, types, bbox)
+    layers = MapLayers(
+        features, outline(session, query.day, level), drawn, "B" if state.lang == "vi" else "N"
+    )
+    legend = [dict(c, count=counts.get(c["key"], 0)) for c in theme["classes"]]
+    title = text[f"theme_{state.theme}"]
+    return MapSheet(
+        render_svg(view, layers, transparent=state.base != "none"),
+        title, legend, activity_legend, view, _tiles(view, state.base), rows, theme,
+    )  # fmt: skip
+
+
+def _tiles(view: View, base: str, setting: str | None = None) -> list:
+    from flask import current_app
+
+    choices = basemap_choices(setting or current_app.config.get("NTM_BASEMAP", "none"))
+    choice = next((c for c in choices if c["key"] == base and c["url"]), None)
+    return tiles_for(view, choice["url"]) if choice else []
+
+
+def subtitle(session: Session, query: map_data.MapQuery, state: PrintState, sheet: MapSheet) -> str:
+    """What the map shows, in words: theme, filters, period (dd/mm/yyyy)."""
+    text = messages(state.lang)
+    parts = [f"{text['theme']}: {sheet.legend_title}"]
+    f = state.filters
+    if f.get("diff"):
+        parts.append(f"{text['difficulty']}: {text.get(f['diff'], f['diff'])}")
+    if f.get("dept"):
+        names = department_names(session)
+        dept = (
+            text["sponsor_none"]
+            if f["dept"] == "none"
+            else names.get(int(f["dept"]) if f["dept"].isdigit() else -1, f["dept"])
+        )
+        parts.append(f"{text['department']}: {dept}")
+    if f.get("dist"):
+        parts.append(f"{text['former_district']}: {f['dist']}")
+    if f.get("ntm"):
+        parts.append(f"{text['ntm_level']}: {f['ntm']}")
+    if f.get("cls"):
+        chosen = next((c["label"] for c in sheet.legend if c["key"] == f["cls"]), f["cls"])
+        parts.append(f"{sheet.legend_title}: {chosen}")
+    start, end = query.period()
+    parts.append(f"{text['period']}: {format_date(start)} – {format_date(end)}")
+    return " · ".join(parts)
+
+
+def sources(session: Session) -> list[str]:
+    """Data sources and attribution of the boundaries shown (``UnitGeometry`` provenance)."""
+    rows = session.execute(
+        sa.select(UnitGeometry.source, UnitGeometry.licence, UnitGeometry.attribution, sa.func.max(UnitGeometry.source_date))
+        .where(UnitGeometry.is_current)
+        .group_by(UnitGeometry.source, UnitGeometry.licence, UnitGeometry.attribution)
+    ).all()  # fmt: skip
+    out: list[str] = []
+    for source, licence, attribution, day in rows:
+        bits = [(attribution or source or "").split(";")[0].strip()]
+        if licence:
+            bits.append(f"giấy phép {licence.split('(')[0].strip()}")
+        if day:
+            bits.append(f"ngày {format_date(day)}")
+        text = ", ".join(b for b in bits if b)
+        if text and text not in out:
+            out.append(text)
+    return out
