@@ -222,6 +222,31 @@ def test_priorities_day(server, page):
     page.keyboard.press("Enter")
     page.wait_for_selector("#sp-match h3")
     assert HOSTILE in page.inner_text("#sp-match")
+    _shot(page, "08-commune-sponsor-history")
+
+    # 7. on the map: end that sponsorship and assign another from the commune panel
+    page.locator("#sp-match button[data-end]", has_text=HOSTILE).click()
+    page.wait_for_function(
+        """() => { const box = document.querySelector('#sp-match');
+            return box && [...box.querySelectorAll('button[data-end]')].every(b => !b.textContent.includes('<img'))
+              && box.querySelectorAll('button[data-end]').length > 0; }"""
+    )
+    page.click("#sp-match details summary")
+    page.fill("#sp-panel-assign textarea[name=note]", "Giao từ bản đồ")
+    page.click("#sp-panel-assign button[type=submit]")
+    page.wait_for_selector("#sp-match >> text=Giao từ bản đồ")
+    with Session(server["engine"]) as s:
+        rows = s.execute(
+            sa.select(Sponsorship.note, Sponsorship.valid_to, Sponsorship.ended_by)
+            .join(AdminUnit, AdminUnit.id == Sponsorship.unit_id)
+            .where(AdminUnit.name == "Xã Vĩnh Linh")
+            .order_by(Sponsorship.id)
+        ).all()
+    hostile = [r for r in rows if r.note == HOSTILE]
+    assert [(r.valid_to, r.ended_by) for r in hostile] == [(dt.date.today(), server["username"])]
+    assert rows[-1].note == "Giao từ bản đồ" and rows[-1].valid_to is None
+    page.locator("#sp-match").scroll_into_view_if_needed()
+    _shot(page, "09-commune-sponsor-assigned")
 
     assert page.evaluate("window.__xss") is None
     assert page.outside == []

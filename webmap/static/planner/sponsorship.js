@@ -43,10 +43,11 @@
     var w = balance.weights;
     html += '<p class="note">' + esc(T.sp_load_rule.replace("{base}", NTM.number(w.base, 2)).replace("{difficult}", NTM.number(w.difficult, 2))
       .replace("{unmet}", NTM.number(w.per_unmet_criterion, 2))) + "</p>";
-    html += "<h4>" + esc(T.sp_unsponsored) + "</h4>" + (balance.unsponsored_priority.length ? table("sp-unsponsored", [T.sp_commune, T.sp_load, T.sp_missing],
+    html += "<h4>" + esc(T.sp_unsponsored) + "</h4>" + (balance.unsponsored_priority.length ? table("sp-unsponsored", [T.sp_commune, T.sp_load, T.sp_missing, ""],
       balance.unsponsored_priority.map(function (w) {
         return "<tr><td>" + link(w.unit_id) + '</td><td class="num">' + NTM.number(w.weight, 2) + "</td><td>" +
-          (w.missing.length ? '<span class="status no_data">' + esc(T.rank_missing) + "</span>" : "") + "</td></tr>";
+          (w.missing.length ? '<span class="status no_data">' + esc(T.rank_missing) + "</span>" : "") + "</td><td>" +
+          (canPlan ? '<button type="button" class="secondary" data-prefill="' + w.unit_id + '">' + esc(T.sp_assign) + "</button>" : "") + "</td></tr>";
       })) : '<p class="muted">' + esc(T.sp_no_unsponsored) + "</p>");
     html += "<h4>" + esc(T.sp_several) + "</h4>" + table("sp-several", [T.sp_commune, T.sp_dept], balance.several_sponsors.map(function (s) {
       return "<tr><td>" + link(s.unit_id) + "</td><td>" + esc(s.department_ids.map(deptName).join("; ")) + "</td></tr>";
@@ -93,6 +94,13 @@
       var a = t.closest("a.commune-link");
       if (a) { e.preventDefault(); app.select(Number(a.dataset.id), true); NTM.showTab("sponsor"); return; }
       if (t.dataset.area) { showArea(Number(t.dataset.area)); return; }
+      if (t.dataset.prefill) {
+        var form = $("sp-assign");
+        form.elements.unit_id.value = t.dataset.prefill;
+        form.scrollIntoView({ block: "center" });
+        form.elements.department_id.focus();
+        return;
+      }
       if (t.dataset.accept) {
         t.disabled = true;
         startSponsorship({ department_id: Number(t.dataset.dept), unit_id: Number(t.dataset.accept), valid_from: today(),
@@ -166,8 +174,55 @@
         return "<li>" + esc(s.department) + " <small>" + NTM.date(s.valid_from) + " – " + (s.valid_to ? NTM.date(s.valid_to) : "…") +
           (s.note ? " · " + esc(s.note) : "") + (s.ended_by ? " · " + esc(T.sp_end) + ": " + esc(s.ended_by) : "") + "</small></li>";
       }).join("") + "</ul>" : '<p class="muted">' + esc(T.none_yet) + "</p>");
+      if (canPlan) html += panelForm(m, history);
       box.innerHTML = html;
+      if (canPlan) bindPanelForm(box, p.id);
     }, function (err) { box.innerHTML = '<p class="flash error">' + esc(err.message) + "</p>"; });
+  }
+  /* planners assign or end a sponsorship from the commune panel (on the map) */
+  function panelForm(m, history) {
+    var responsible = {};
+    m.criteria.forEach(function (c) { c.department_ids.forEach(function (d) { responsible[d] = true; }); });
+    var depts = app.config.departments.slice().sort(function (a, b) { return (responsible[b.id] ? 1 : 0) - (responsible[a.id] ? 1 : 0); });
+    var html = '<p id="sp-panel-flash" class="flash" hidden></p>';
+    var open = history.filter(function (s) { return !s.valid_to; });
+    if (open.length) {
+      html += '<label class="stack">' + esc(T.sp_end_prompt) + ' <input type="text" class="date" id="sp-panel-end-date" maxlength="10" value="' + NTM.date(today()) + '"></label>';
+      html += '<div class="list-tools">' + open.map(function (s) {
+        return '<button type="button" class="danger" data-end="' + s.id + '" data-version="' + s.version + '">' + esc(T.sp_end + ": " + s.department) + "</button>";
+      }).join("") + "</div>";
+    }
+    return html + '<details><summary>' + esc(T.sp_assign) + '</summary><form id="sp-panel-assign" class="stack"><label>' + esc(T.sp_dept) +
+      ' <select name="department_id">' + depts.map(function (d) {
+        return '<option value="' + d.id + '">' + (responsible[d.id] ? "✓ " : "") + esc(d.name) + "</option>";
+      }).join("") + '</select></label><div class="row two"><label>' + esc(T.sp_from) + ' <input type="text" class="date" name="valid_from" maxlength="10" value="' +
+      NTM.date(today()) + '"></label><label>' + esc(T.sp_to) + ' <input type="text" class="date" name="valid_to" maxlength="10" placeholder="dd/mm/yyyy"></label></div><label>' +
+      esc(T.sp_note) + ' <textarea name="note" rows="2" maxlength="2000"></textarea></label><button type="submit">' + esc(T.sp_save) + "</button></form></details>";
+  }
+  function bindPanelForm(box, unitId) {
+    function panelFlash(message, isError) {
+      var f = $("sp-panel-flash");
+      if (!f) return;
+      f.className = "flash" + (isError ? " error" : "");
+      f.textContent = message;
+      f.hidden = false;
+    }
+    box.addEventListener("click", function (e) {
+      var t = e.target;
+      if (!t.dataset.end) return;
+      var day = NTM.parseDate($("sp-panel-end-date").value);
+      if (!day) { panelFlash(T.bad_date, true); return; }
+      t.disabled = true;
+      NTM.request("/api/sponsorships/" + t.dataset.end + "/end", { body: { valid_to: day, version: Number(t.dataset.version) } })
+        .then(after(T.sp_ended), function (err) { t.disabled = false; panelFlash(err.message, true); });
+    });
+    box.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var f = e.target.elements, from = NTM.parseDate(f.valid_from.value), to = NTM.parseDate(f.valid_to.value);
+      if (!from || to === null) { panelFlash(T.bad_date, true); return; }
+      NTM.request("/api/sponsorships", { body: { department_id: Number(f.department_id.value), unit_id: unitId, valid_from: from,
+        valid_to: to || null, note: f.note.value.trim() || null } }).then(after(T.sp_saved), function (err) { panelFlash(err.message, true); });
+    });
   }
 
   function start() {
