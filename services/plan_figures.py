@@ -173,8 +173,9 @@ def map_layer(session: Session, start: dt.date, end: dt.date, today: dt.date | N
         features.append({"type": "Feature", "id": item.id, "geometry": mapping(geometry),
                          "properties": item_properties(item, today)})  # fmt: skip
     undone = sorted({i.unit_id for i in items if i.status in ("planned", "missed")} & set(shapes))
+    names = {i.unit_id: i.unit.name for i in items}
     outlines = [
-        {"type": "Feature", "id": u, "properties": {"unit_id": u, "name": session.get(AdminUnit, u).name},
+        {"type": "Feature", "id": u, "properties": {"unit_id": u, "name": names[u]},
          "geometry": mapping(shapely.simplify(shapes[u], OUTLINE_TOLERANCE, preserve_topology=True))}
         for u in undone
     ]  # fmt: skip

@@ -132,33 +132,28 @@ def check_version(row, version, what: str) -> None:
 
 def _plan_values(session: Session, data: dict) -> dict:
     problems = _Problems()
-    values = {
-        "organisation_id": _int(data, "organisation_id", problems),
-        "period_from": _date(data, "period_from", problems),
-        "period_to": _date(data, "period_to", problems),
-        "title": _text(data, "title", 300),
-        "kind": (data.get("kind") or "unit").strip(),
-    }
-    org = (
-        session.get(Organisation, values["organisation_id"]) if values["organisation_id"] else None
-    )
+    org_id = _int(data, "organisation_id", problems)
+    start = _date(data, "period_from", problems)
+    end = _date(data, "period_to", problems)
+    title = _text(data, "title", 300)
+    kind = str(data.get("kind") or "unit").strip()
+    org = session.get(Organisation, org_id) if org_id else None
     if org is None or org.kind not in PLAN_ORG_KINDS:
         problems.add("organisation_id", "hãy chọn một sở, ngành, tổ công tác hoặc xã.")
-    if values["kind"] not in PLAN_KINDS:
-        problems.add("kind", f"«{values['kind']}» không có; chọn «unit» hoặc «province».")
-    start, end = values["period_from"], values["period_to"]
-    if start is None and not problems:
-        problems.add("period_from", "chưa nhập ngày bắt đầu.")
-    if end is None and not problems:
-        problems.add("period_to", "chưa nhập ngày kết thúc.")
+    if kind not in PLAN_KINDS:
+        problems.add("kind", f"«{kind}» không có; chọn «unit» hoặc «province».")
+    for name, day in (("period_from", start), ("period_to", end)):
+        if day is None and not any(p["field"] == name for p in problems):
+            problems.add(name, "chưa nhập ngày.")
     if start and end and start > end:
         problems.add("period_to", f"{vn_date(end)} trước ngày bắt đầu {vn_date(start)}.")
     elif start and end and (end - start).days >= MAX_PLAN_DAYS:
         problems.add("period_to", f"một kế hoạch dài tối đa {MAX_PLAN_DAYS} ngày.")
-    if not values["title"]:
+    if not title:
         problems.add("title", "chưa nhập tên kế hoạch.")
     problems.raise_if_any()
-    return values
+    return {"organisation_id": org_id, "period_from": start, "period_to": end, "title": title,
+            "kind": kind}  # fmt: skip
 
 
 def create_plan(session: Session, data: dict, by: str) -> UnitPlan:

@@ -68,7 +68,7 @@ def _date_arg(name: str, default: dt.date | None = None) -> dt.date | None:
 def _form() -> dict:
     if request.is_json:
         return request.get_json(silent=True) or {}
-    data = request.form.to_dict()
+    data: dict = request.form.to_dict()
     data["criteria_ids"] = request.form.getlist("criteria_ids")
     data["confirm_not_saturday"] = data.get("confirm_not_saturday") in ("1", "true", "on")
     return data
