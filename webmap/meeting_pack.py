@@ -21,7 +21,14 @@ from services.coverage import CommuneCoverage, activity_lines, commune_coverage
 from services.periods import Period
 from services.priority_queries import get_list
 from webmap.planner_map import style_theme
-from webmap.print_view import MapSheet, PrintState, department_names, list_unit_ids, map_sheet
+from webmap.print_view import (
+    MapSheet,
+    PrintState,
+    activity_features,
+    department_names,
+    list_unit_ids,
+    map_sheet,
+)
 
 SUMMARY_ROWS_PER_PAGE = 24
 MAX_PACK_COMMUNES = 120
@@ -118,6 +125,7 @@ def build_pack(
     )
     by_id = {r["id"]: r for r in rows}
     page_state = PrintState(state.theme, {}, state.list_id, True, True, "none", state.lang)
+    activities = activity_features(session, query)
     pages = []
     for i, unit_id in enumerate(ids, start=2):
         row = by_id[unit_id]
@@ -125,7 +133,14 @@ def build_pack(
             CommunePage(
                 row=row,
                 sheet=map_sheet(
-                    session, query, page_state, page_map_size, focus=unit_id, level=2, rows=rows
+                    session,
+                    query,
+                    page_state,
+                    page_map_size,
+                    focus=unit_id,
+                    level=2,
+                    rows=rows,
+                    activities=activities,
                 ),
                 ntm=ntm_labels.get(ntm["assign"].get(unit_id), "chưa có dữ liệu"),
                 sponsors=[names.get(d, str(d)) for d in row["sponsors"]],

@@ -134,17 +134,21 @@ def list_unit_ids(session: Session, list_id: int | None) -> set[int]:
     )
 
 
-def _activity_layer(session, query, types: dict[str, ActivityType], bounds) -> tuple[list, list]:
+def activity_features(session: Session, query: map_data.MapQuery) -> list[tuple[object, str]]:
+    """``(geometry, type code)`` of the period's activities (the map's own query)."""
     data = json.loads(map_activities.activities_geojson(session, query))
+    return [(shapely.geometry.shape(f["geometry"]), f["properties"]["t"]) for f in data["features"]]
+
+
+def _activity_layer(features, types: dict[str, ActivityType], bounds) -> tuple[list, list]:
     drawn, counts = [], {}
     box = shapely.box(*bounds) if bounds else None
-    for f in data["features"]:
-        geom = shapely.geometry.shape(f["geometry"])
+    for geom, code in features:
         if box is not None and not geom.intersects(box):
             continue
-        t = types.get(f["properties"]["t"])
+        t = types.get(code)
         drawn.append((geom, t.colour if t else "#555555"))
-        counts[f["properties"]["t"]] = counts.get(f["properties"]["t"], 0) + 1
+        counts[code] = counts.get(code, 0) + 1
     legend = [
         {"label": types[c].name_vi if c in types else c, "color": types[c].colour if c in types else "#555555", "count": n}
         for c, n in sorted(counts.items())
@@ -155,6 +159,7 @@ def _activity_layer(session, query, types: dict[str, ActivityType], bounds) -> t
 def map_sheet(
     session: Session, query: map_data.MapQuery, state: PrintState, size: tuple[int, int],
     *, focus: int | None = None, level: int = 1, rows: list[dict] | None = None,
+    activities: list | None = None,
 ) -> MapSheet:  # fmt: skip
     """The map of ``state`` at ``size`` px; ``focus`` zooms to one commune and outlines it."""
     text = messages(state.lang)
@@ -173,7 +178,11 @@ def map_sheet(
     else:
         bbox = state.bbox or map_boundaries.boundary_layers(session, query.day).bounds
     view = fit_view(bbox, *size)
-    wide = shapely.box(bbox[0] - 1, bbox[1] - 1, bbox[2] + 1, bbox[3] + 1)
+    # only what the sheet shows (the view may be wider than bbox: fit keeps the aspect)
+    degrees_per_px = 360 / (256 * view.factor)  # longitude; latitude spans less: safe margin
+    half_w, half_h = view.width_px * degrees_per_px * 0.55, view.height_px * degrees_per_px * 0.55
+    mid_x, mid_y = (bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2
+    wide = shapely.box(mid_x - half_w, mid_y - half_h, mid_x + half_w, mid_y + half_h)
     features, counts = [], {}
     for row in rows:
         geom = geoms.get(row["id"])
@@ -196,7 +205,8 @@ def map_sheet(
     drawn, activity_legend = [], []
     if state.activities:
         types = {t.code: t for t in session.scalars(sa.select(ActivityType))}
-        drawn, activity_legend = _activity_layer(session, query, types, bbox)
+        found = activities if activities is not None else activity_features(session, query)
+        drawn, activity_legend = _activity_layer(found, types, bbox)
     layers = MapLayers(
         features, outline(session, query.day, level), drawn, "B" if state.lang == "vi" else "N"
     )

@@ -69,7 +69,9 @@ def run_export(client, app, body: dict, tmp_path, suffix: str):
     done = app.extensions["ntm_exports"].wait(job["id"], 120)
     assert done.status == "done", done.error
     with client.get(f"/api/exports/{job['id']}") as response:
-        assert response.get_json()["progress"] == 1.0
+        status = response.get_json()
+        assert status["progress"] == 1.0 and status["done"] == status["total"]
+        run_export.last_status = status
     with client.get(f"/api/exports/{job['id']}/file") as response:
         assert response.status_code == 200
         assert "attachment" in response.headers["Content-Disposition"]
@@ -174,6 +176,7 @@ def test_meeting_pack_pages(client, app, tmp_path, priority_list):
         client, app, {"kind": "pack", "query": f"theme=unmet&list={list_id}"}, tmp_path, "pdf"
     )
     assert pdf_pages(path) == 1 + len(ids) + 1  # cover, one page per commune, one summary page
+    assert run_export.last_status["total"] == 1 + len(ids) + 1  # progress was counted per page
     text = pdf_text(path)
     assert "Họp quý – xuất thử" in text and "Bảng tổng hợp" in text and "Tiêu chí chưa đạt" in text
 
