@@ -30,9 +30,23 @@ def _open(item: PlanItem) -> None:
         raise PlanError(f"Việc số {item.id} {labels.get(item.status, item.status)} rồi.")
 
 
-def _touch(item: PlanItem, by: str) -> None:
+def _open_item(session: Session, item_id: int, version) -> PlanItem:
+    """The item, checked to be the version the user saw and still planned."""
+    item = get_item(session, item_id)
+    if version is not None:
+        check_version(item, version, f"Việc số {item_id}")
+    _open(item)
+    return item
+
+
+def _change(session: Session, item: PlanItem, by: str, **values) -> None:
+    """Set ``values`` on the item, count a new version and keep the change in history."""
+    before = item_snapshot(item)
+    for name, value in values.items():
+        setattr(item, name, value)
     item.version += 1
     item.updated_by, item.updated_at = by, now()
+    audit_item(session, item, "update", by, before)
 
 
 def activity_prefill(session: Session, item_id: int, today: dt.date | None = None) -> dict:
@@ -61,10 +75,7 @@ def record_activity(
 ) -> Activity:
     """Record the activity a planned item became and mark the item done (one step)."""
     by = check_by(by)
-    item = get_item(session, item_id)
-    if data.get("plan_version") is not None:
-        check_version(item, data.get("plan_version"), f"Việc số {item_id}")
-    _open(item)
+    item = _open_item(session, item_id, data.get("plan_version"))
     organiser = str(data.get("organiser_id") or "")
     if organiser and organiser != str(item.assignee_id):
         raise PlanError(
@@ -72,38 +83,28 @@ def record_activity(
             details=[{"field": "organiser_id", "message": "Đơn vị tổ chức khác đơn vị được giao."}],
         )
     activity = create_activity(session, {**data, "organiser_id": item.assignee_id}, by, today)
-    before = item_snapshot(item)
-    item.status, item.activity_id = "done", activity.id
-    _touch(item, by)
-    audit_item(session, item, "update", by, before)
+    _change(session, item, by, status="done", activity_id=activity.id)
     return activity
 
 
 def mark_missed(session: Session, item_id: int, reason: str, by: str, version) -> PlanItem:
     """Record that a planned item did not happen, and why."""
     by = check_by(by)
-    item = get_item(session, item_id)
-    check_version(item, version, f"Việc số {item_id}")
-    _open(item)
+    item = _open_item(session, item_id, version if version is not None else "")
     reason = (reason or "").strip()[:2000]
     if not reason:
         raise PlanError(
             "Hãy ghi lý do không thực hiện được.",
             details=[{"field": "missed_reason", "message": "Lý do: chưa nhập."}],
         )
-    before = item_snapshot(item)
-    item.status, item.missed_reason = "missed", reason
-    _touch(item, by)
-    audit_item(session, item, "update", by, before)
+    _change(session, item, by, status="missed", missed_reason=reason)
     return item
 
 
 def move_item(session: Session, item_id: int, data: dict, by: str, version) -> PlanItem:
     """Move a planned item to another day: a new planned item, the old one marked ``moved``."""
     by = check_by(by)
-    item = get_item(session, item_id)
-    check_version(item, version, f"Việc số {item_id}")
-    _open(item)
+    item = _open_item(session, item_id, version if version is not None else "")
     try:
         day = parse_date(data.get("moved_to_date"))
     except ValueError as exc:
@@ -128,8 +129,5 @@ def move_item(session: Session, item_id: int, data: dict, by: str, version) -> P
         new.deadline = day
     session.add(new)
     audit_item(session, new, "create", by, None)
-    before = item_snapshot(item)
-    item.status, item.moved_to_date, item.moved_to_id = "moved", day, new.id
-    _touch(item, by)
-    audit_item(session, item, "update", by, before)
+    _change(session, item, by, status="moved", moved_to_date=day, moved_to_id=new.id)
     return new

@@ -23,12 +23,13 @@ from services import plan_calendar as feeds
 from services import plan_progress as progress
 from services import plans as svc
 from services.accounts import UNIT_ROLES, PermissionDeniedError
-from services.activity_input import parse_date
 from services.activity_query import activity_types, communes_on_day, criteria_of_set_on
 from services.periods import Period
 from services.plan_figures import FIGURES, item_properties, items_on, map_layer, next_saturday
 from webmap.auth import WRITE, current_user
-from webmap.blueprints.activities import activity_json
+
+# the query-argument readers are the activity pages' (same messages)
+from webmap.blueprints.activities import _date_arg, _int_arg, activity_json
 from webmap.db import get_session
 from webmap.i18n import current_language
 from webmap.identity import current_user_name
@@ -47,22 +48,6 @@ def words() -> dict:
 
 def _commit():
     get_session().commit()
-
-
-def _int_arg(name: str) -> int | None:
-    text = (request.args.get(name) or "").strip()
-    if not text:
-        return None
-    if not text.isdigit():
-        raise NtmError(f"Tham số «{name}» phải là một số, không phải «{text}».")
-    return int(text)
-
-
-def _date_arg(name: str, default: dt.date | None = None) -> dt.date | None:
-    try:
-        return parse_date(request.args.get(name)) or default
-    except ValueError as exc:
-        raise NtmError(f"Tham số «{name}»: {exc}.") from None
 
 
 def _form() -> dict:
