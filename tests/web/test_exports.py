@@ -181,6 +181,26 @@ def test_meeting_pack_pages(client, app, tmp_path, priority_list):
     assert "Họp quý – xuất thử" in text and "Bảng tổng hợp" in text and "Tiêu chí chưa đạt" in text
 
 
+def test_pack_per_former_district(client, seeded_engine):
+    with seeded_engine.connect() as conn:
+        district = conn.scalar(
+            sa.select(AdminUnit.name)
+            .where(AdminUnit.level == "district")
+            .order_by(AdminUnit.name)
+            .limit(1)
+        )
+    with client.get("/map/print") as r:
+        assert r.status_code == 200
+    with client.get("/exports/pack", query_string={"dist": district, "theme": "ntm"}) as r:
+        html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    communes = html.count('class="sheet atlas"')
+    assert communes >= 1 and len(re.findall(r'class="sheet[ "]', html)) == 1 + communes + -(
+        -communes // 24
+    )
+    assert district in html
+
+
 def test_pack_needs_communes(client):
     with client.get("/exports/pack") as r:
         assert r.status_code == 400

@@ -10,12 +10,12 @@
     ? { title: "Xuất bản đồ", name: "Tiêu đề", format: "Định dạng", png_screen: "Ảnh PNG (cỡ màn hình)", png_print: "Ảnh PNG để in (300 dpi)",
         pdf: "PDF (vector)", pack: "Tập tài liệu họp (PDF: bìa, từng xã ưu tiên, bảng tổng hợp)", paper: "Khổ giấy", orientation: "Hướng",
         landscape: "Ngang", portrait: "Dọc", start: "Xuất", close: "Đóng", queued: "Đang xếp hàng…", working: "Đang xuất…",
-        done: "Xong. Nếu tệp chưa tự tải về, bấm: ", failed: "Xuất thất bại: ", download: "Tải tệp", need_list: "Hãy chọn một danh sách ưu tiên trước khi xuất tập tài liệu họp.",
+        done: "Xong. Nếu tệp chưa tự tải về, bấm: ", failed: "Xuất thất bại: ", download: "Tải tệp", need_list: "Hãy chọn một danh sách ưu tiên (hoặc lọc theo huyện cũ hay sở đỡ đầu) trước khi xuất tập tài liệu họp.",
         default_title: "Bản đồ phong trào Ngày thứ 7 vì nông thôn mới" }
     : { title: "Export the map", name: "Title", format: "Format", png_screen: "PNG (screen size)", png_print: "PNG for print (300 dpi)",
         pdf: "PDF (vector)", pack: "Meeting pack (PDF: cover, each priority commune, summary)", paper: "Paper", orientation: "Orientation",
         landscape: "Landscape", portrait: "Portrait", start: "Export", close: "Close", queued: "Queued…", working: "Exporting…",
-        done: "Done. If the file did not download, click: ", failed: "Export failed: ", download: "Download", need_list: "Choose a priority list before exporting a meeting pack.",
+        done: "Done. If the file did not download, click: ", failed: "Export failed: ", download: "Download", need_list: "Choose a priority list (or filter by former district or sponsoring department) before exporting a meeting pack.",
         default_title: "Map of the Saturday for new countryside movement" };
   var dialog = null;
 
@@ -97,7 +97,8 @@
   function start() {
     var format = document.getElementById("export-format").value;
     var query = extentQuery();
-    if (format === "pack" && !new URLSearchParams(query).get("list")) { show(W.need_list, null); return; }
+    var params = new URLSearchParams(query);
+    if (format === "pack" && !params.get("list") && !params.get("dist") && !params.get("dept")) { show(W.need_list, null); return; }
     var body = {
       kind: format.indexOf("png") === 0 ? "png" : format,
       size: format === "png-screen" ? "screen" : "print",
