@@ -132,6 +132,11 @@ def test_priorities_day(server, page):
             s.scalars(sa.select(Sponsorship.unit_id).where(Sponsorship.valid_to.is_(None)))
         )
     assert after_ids[0] not in sponsored
+    # each factor's contribution, opened from the keyboard
+    page.focus("#rank-body tr[data-id]")
+    page.keyboard.press("Enter")
+    detail = page.locator("#rank-body tr.rank-detail").inner_text()
+    assert "Chưa có đơn vị đỡ đầu: 10,00 (trọng số 10,0 × 1,00)" in detail
     _shot(page, "02-weight-moved")
 
     # the weights survive a reload (they are in the URL)

@@ -171,7 +171,7 @@
     if (!body) return;
     body.innerHTML = rows.map(function (r) {
       var inList = app.listIds.has(r.unit_id) ? ' <span title="' + esc(T.in_list) + '">★</span>' : "";
-      return '<tr data-id="' + r.unit_id + '"><td>' + r.rank + '</td><td><a href="#" class="commune-link">' + esc(r.name) + "</a>" + inList +
+      return '<tr data-id="' + r.unit_id + '" tabindex="0" aria-expanded="' + !!open[r.unit_id] + '"><td>' + r.rank + '</td><td><a href="#" class="commune-link">' + esc(r.name) + "</a>" + inList +
         '</td><td class="num">' + NTM.number(r.score, 2) + "</td><td>" + bar(r) + '</td><td class="num">' +
         NTM.number(100 * r.completeness, 0) + "%</td></tr>" + (open[r.unit_id] ? detail(r) : "");
     }).join("");
@@ -184,6 +184,16 @@
       if (e.target.classList.contains("commune-link")) { e.preventDefault(); app.select(id, true); NTM.showTab("rank"); return; }
       open[id] = !open[id];
       renderTable();
+    });
+    $("rank-panel").addEventListener("keydown", function (e) {
+      var tr = e.target.closest && e.target.closest("tr[data-id]");
+      if (!tr || e.target !== tr || (e.key !== "Enter" && e.key !== " ")) return;
+      e.preventDefault();
+      var id = tr.dataset.id;
+      open[id] = !open[id];
+      renderTable();
+      var again = document.querySelector('#rank-body tr[data-id="' + id + '"]');
+      if (again) again.focus();
     });
   }
   function flash(message, isError) {
