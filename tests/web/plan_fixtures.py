@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -81,3 +82,12 @@ def wipe_plans(engine: sa.Engine) -> None:
             )
             s.execute(sa.delete(Activity).where(Activity.id.in_(linked)))
         s.commit()
+
+
+@pytest.fixture
+def engine(app):
+    """The app's engine, with no plans before and after the test."""
+    engine = app.extensions["ntm_engine"]
+    wipe_plans(engine)
+    yield engine
+    wipe_plans(engine)

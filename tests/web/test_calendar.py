@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the engine fixture imported from plan_fixtures)
 """The plan calendar feeds: the .ics parses with the ``icalendar`` package and holds the planned
 items with their places; a feed is read with a token or a session, and a revoked or wrong
 token reads nothing."""
@@ -12,17 +13,14 @@ from icalendar import Calendar
 
 from services.plan_figures import next_saturday
 from tests.hostile_strings import HOSTILE_STRINGS
-from tests.web.plan_fixtures import commune, make_plan, org_id, wipe_plans
+from tests.web.plan_fixtures import (
+    commune,
+    engine,  # noqa: F401  (fixture)
+    make_plan,
+    org_id,
+)
 
 TOKEN_URL = re.compile(r'id="feed-url" class="feed-url" readonly value="([^"]+)"')
-
-
-@pytest.fixture
-def engine(app):
-    engine = app.extensions["ntm_engine"]
-    wipe_plans(engine)
-    yield engine
-    wipe_plans(engine)
 
 
 @pytest.fixture

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the engine fixture imported from plan_fixtures)
 """Plan pages and API through the test client, with sign-in required: who keeps which plan,
 the item → activity step from the pre-filled activity form, missed and moved items, plan
 against actual, the coming Saturday and the map layer."""
@@ -17,17 +18,14 @@ from geo.models import PlanItem, UnitPlan
 from services.plan_figures import next_saturday
 from tests.hostile_strings import HOSTILE_STRINGS
 from tests.web.auth_fixtures import login
-from tests.web.plan_fixtures import commune, make_plan, org_id, wipe_plans
+from tests.web.plan_fixtures import (
+    commune,
+    engine,  # noqa: F401  (fixture)
+    make_plan,
+    org_id,
+)
 
 SXD = "QT44-SXD"
-
-
-@pytest.fixture
-def engine(app):
-    engine = app.extensions["ntm_engine"]
-    wipe_plans(engine)
-    yield engine
-    wipe_plans(engine)
 
 
 @pytest.fixture
@@ -226,3 +224,14 @@ def test_typed_text_shows_as_text(client, engine, text):
             s.scalar(sa.select(UnitPlan.title).where(UnitPlan.id == made["plan"]))
             == text[:300].strip()
         )
+
+
+def test_edit_form_and_english(client, road_plan):
+    item_id = road_plan["items"][0]
+    with client.get(f"/plans/items/{item_id}/edit") as r:
+        config = _config(r.get_data(as_text=True))
+    assert config["method"] == "PUT" and config["save"] == f"/api/plans/items/{item_id}"
+    assert config["item"]["geometry"]["type"] == "Point" and config["item"]["village"] == "Thôn Tây"
+    with client.get(f"/plans/{road_plan['plan']}?lang=en") as r:
+        html = r.get_data(as_text=True)
+    assert "Planned items" in html and "Plan against actual" in html
