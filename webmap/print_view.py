@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from dataclasses import dataclass, field
 
 import shapely
@@ -24,7 +25,9 @@ from webmap.planner_map import basemap_choices, style_theme
 from webmap.planner_text import messages
 
 FILTER_KEYS = ("diff", "cstat", "ntm", "dept", "dist", "cls")
-_geometry_cache: dict[tuple, dict[int, object]] = {}
+_geometry_cache: dict[tuple, tuple[dict[int, object], object]] = {}
+_cache_lock = threading.Lock()
+_CACHE_SIZE = 6
 
 
 @dataclass
@@ -65,24 +68,34 @@ class PrintState:
         )
 
 
-def geometries(session: Session, day: dt.date, level: int) -> dict[int, object]:
-    """Commune geometries (lon/lat) of a simplification level, parsed once per data version."""
+def _parsed(session: Session, day: dt.date, level: int) -> tuple[dict[int, object], object]:
+    """Commune geometries (lon/lat) and outline of a simplification level, parsed once per
+    database, day and data version (a few kept; shared by request threads and the export worker)."""
     layers = map_boundaries.boundary_layers(session, day)
-    key = (layers.version, day, level)
-    if key not in _geometry_cache:
+    bind = session.get_bind()
+    url = (bind if isinstance(bind, sa.Engine) else bind.engine).url.render_as_string(
+        hide_password=True
+    )
+    key = (url, layers.version, day, level)
+    with _cache_lock:
+        found = _geometry_cache.get(key)
+    if found is None:
         parsed = json.loads(layers.levels[level].text)
-        _geometry_cache.clear()
-        _geometry_cache[key] = {
-            int(f["id"]): shapely.geometry.shape(f["geometry"]) for f in parsed["features"]
-        }
-        _geometry_cache[key + ("outline",)] = shapely.from_geojson(layers.outlines[level])
-    return _geometry_cache[key]
+        shapes = {int(f["id"]): shapely.geometry.shape(f["geometry"]) for f in parsed["features"]}
+        found = (shapes, shapely.from_geojson(layers.outlines[level]))
+        with _cache_lock:
+            _geometry_cache[key] = found
+            while len(_geometry_cache) > _CACHE_SIZE:
+                del _geometry_cache[next(iter(_geometry_cache))]
+    return found
+
+
+def geometries(session: Session, day: dt.date, level: int) -> dict[int, object]:
+    return _parsed(session, day, level)[0]
 
 
 def outline(session: Session, day: dt.date, level: int):
-    layers = map_boundaries.boundary_layers(session, day)
-    geometries(session, day, level)
-    return _geometry_cache[(layers.version, day, level, "outline")]
+    return _parsed(session, day, level)[1]
 
 
 def matches(row: dict, state: PrintState, theme: dict, ntm_assign: dict) -> bool:

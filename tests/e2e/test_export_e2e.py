@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.e2e.test_planner_e2e import ARTIFACTS, _ready, page, server  # noqa: F401 (fixtures)
+from tests.e2e.test_planner_e2e import ARTIFACTS, HOSTILE, _ready, page, server  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 
@@ -37,3 +37,11 @@ def test_export_snapshot_from_the_map(server, page, tmp_path):  # noqa: F811
     assert (~background).mean() > 0.02, "the exported map is blank"
     assert "Xong" in page.locator("#export-status").inner_text()
     assert page.outside == [] and page.errors == []
+
+
+def test_print_view_shows_hostile_names_as_text(server, page):  # noqa: F811
+    """The e2e data has a commune and a sponsoring department named like markup."""
+    response = page.request.get(f"{server['url']}/map/print?theme=sponsor&labels=1")
+    html = response.text()
+    assert response.status == 200
+    assert HOSTILE not in html and "&lt;img src=x onerror=alert(1)&gt;" in html

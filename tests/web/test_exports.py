@@ -238,6 +238,19 @@ def test_bad_requests_say_what_to_fix(client):
         assert r.status_code == 400
 
 
+def test_export_browser_is_answered_as_the_requesting_user(app, client):
+    """The renderer's requests carry the requester's session: signed in, the print page; without
+    it, the login redirect (so an export never sees more than its user)."""
+    from webmap.blueprints.exports import _fetcher
+
+    with app.test_request_context("/"):
+        signed = _fetcher(client.get_cookie("ntm_session").value)
+        anonymous = _fetcher(None)
+    assert signed("/map/print")[0] == 200
+    status, headers, _ = anonymous("/map/print")
+    assert status == 302 and "/login" in headers["Location"]
+
+
 def test_sign_in_required_and_jobs_are_private(app):
     anon = app.test_client()
     token = fetch_csrf_token(anon)
