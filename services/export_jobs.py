@@ -114,7 +114,9 @@ class ExportQueue:
         old = [j.id for j in self._jobs.values() if j.finished and now - j.finished > KEEP_S]
         for job_id in old:
             del self._jobs[job_id]
-        finished = sorted((j for j in self._jobs.values() if j.finished), key=lambda j: j.finished)
+        finished = sorted(
+            (j for j in self._jobs.values() if j.finished), key=lambda j: j.finished or 0.0
+        )
         while len(self._jobs) >= self.max_jobs and finished:
             del self._jobs[finished.pop(0).id]
 

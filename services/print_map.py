@@ -109,7 +109,7 @@ class Feature:
     """A commune to draw: geometry, fill, stroke, and an optional label."""
 
     id: int
-    geom: object
+    geom: shapely.Geometry | None
     fill: str
     stroke: str = "#4a4a4a"
     width: float = 0.9
@@ -120,9 +120,9 @@ class Feature:
 @dataclass
 class MapLayers:
     communes: list[Feature]
-    outline: object | None = None
+    outline: shapely.Geometry | None = None
     #: ``(geometry, colour)`` per activity
-    activities: list[tuple[object, str]] = field(default_factory=list)
+    activities: list[tuple[shapely.Geometry, str]] = field(default_factory=list)
     north_label: str = "B"
 
 
@@ -176,7 +176,7 @@ def _labels(view: View, communes: list[Feature]) -> str:
     """Names at a point inside each commune, larger communes first, none overlapping."""
     placed: list[tuple[float, float, float, float]] = []
     out = []
-    order = sorted(communes, key=lambda f: -f.geom.area if f.geom is not None else 0)
+    order = sorted(communes, key=lambda f: -f.geom.area if f.geom is not None else 0.0)
     for f in order:
         if not f.label or f.geom is None or f.geom.is_empty:
             continue

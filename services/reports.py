@@ -113,8 +113,8 @@ def _totals(session: Session, figures: ReportFigures, where: list) -> None:
             sa.func.coalesce(sa.func.sum(Activity.funds_vnd), 0),
         ).where(*where)
     ).one()
-    figures.activities, figures.participants = int(row[0]), int(row[1])
-    figures.workdays, figures.funds_vnd = float(row[2]), int(row[3])
+    figures.activities, figures.participants = int(row[0] or 0), int(row[1] or 0)
+    figures.workdays, figures.funds_vnd = float(row[2] or 0), int(row[3] or 0)
     days = session.scalars(sa.select(Activity.activity_date).where(*where).distinct()).all()
     dates = [d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)[:10]) for d in days]
     figures.saturdays = sum(1 for d in dates if d.weekday() == SATURDAY)

@@ -17,7 +17,7 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from geo.models import ActivityType, Organisation, PriorityListItem, UnitGeometry
+from geo.models import ActivityType, Organisation, PriorityList, PriorityListItem, UnitGeometry
 from services import map_activities, map_boundaries, map_data, map_themes
 from services.print_map import Feature, MapLayers, View, fit_view, render_svg, tiles_for
 from webmap.i18n import format_date
@@ -25,7 +25,7 @@ from webmap.planner_map import basemap_choices, style_theme
 from webmap.planner_text import messages
 
 FILTER_KEYS = ("diff", "cstat", "ntm", "dept", "dist", "cls")
-_geometry_cache: dict[tuple, tuple[dict[int, object], object]] = {}
+_geometry_cache: dict[tuple, tuple[dict[int, shapely.Geometry], shapely.Geometry]] = {}
 _cache_lock = threading.Lock()
 _CACHE_SIZE = 6
 
@@ -68,7 +68,9 @@ class PrintState:
         )
 
 
-def _parsed(session: Session, day: dt.date, level: int) -> tuple[dict[int, object], object]:
+def _parsed(
+    session: Session, day: dt.date, level: int
+) -> tuple[dict[int, shapely.Geometry], shapely.Geometry]:
     """Commune geometries (lon/lat) and outline of a simplification level, parsed once per
     database, day and data version (a few kept; shared by request threads and the export worker)."""
     layers = map_boundaries.boundary_layers(session, day)
@@ -90,7 +92,7 @@ def _parsed(session: Session, day: dt.date, level: int) -> tuple[dict[int, objec
     return found
 
 
-def geometries(session: Session, day: dt.date, level: int) -> dict[int, object]:
+def geometries(session: Session, day: dt.date, level: int) -> dict[int, shapely.Geometry]:
     return _parsed(session, day, level)[0]
 
 
@@ -147,14 +149,17 @@ def list_unit_ids(session: Session, list_id: int | None) -> set[int]:
     )
 
 
-def activity_features(session: Session, query: map_data.MapQuery) -> list[tuple[object, str]]:
+def activity_features(
+    session: Session, query: map_data.MapQuery
+) -> list[tuple[shapely.Geometry, str]]:
     """``(geometry, type code)`` of the period's activities (the map's own query)."""
     data = json.loads(map_activities.activities_geojson(session, query))
     return [(shapely.geometry.shape(f["geometry"]), f["properties"]["t"]) for f in data["features"]]
 
 
 def _activity_layer(features, types: dict[str, ActivityType], bounds) -> tuple[list, list]:
-    drawn, counts = [], {}
+    drawn: list[tuple[shapely.Geometry, str]] = []
+    counts: dict[str, int] = {}
     box = shapely.box(*bounds) if bounds else None
     for geom, code in features:
         if box is not None and not geom.intersects(box):
@@ -196,7 +201,8 @@ def map_sheet(
     half_w, half_h = view.width_px * degrees_per_px * 0.55, view.height_px * degrees_per_px * 0.55
     mid_x, mid_y = (bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2
     wide = shapely.box(mid_x - half_w, mid_y - half_h, mid_x + half_w, mid_y + half_h)
-    features, counts = [], {}
+    features: list[Feature] = []
+    counts: dict[str, int] = {}
     for row in rows:
         geom = geoms.get(row["id"])
         if geom is None or not geom.intersects(wide):
@@ -215,7 +221,8 @@ def map_sheet(
             style.update(stroke="#000000", width=3.6)
         label = row["name"].removeprefix("Xã ") if state.labels else None
         features.append(Feature(row["id"], geom, label=label, **style))
-    drawn, activity_legend = [], []
+    drawn: list[tuple[shapely.Geometry, str]] = []
+    activity_legend: list[dict] = []
     if state.activities:
         types = {t.code: t for t in session.scalars(sa.select(ActivityType))}
         found = activities if activities is not None else activity_features(session, query)
@@ -261,6 +268,10 @@ def subtitle(session: Session, query: map_data.MapQuery, state: PrintState, shee
     if f.get("cls"):
         chosen = next((c["label"] for c in sheet.legend if c["key"] == f["cls"]), f["cls"])
         parts.append(f"{sheet.legend_title}: {chosen}")
+    if state.list_id is not None:
+        plist = session.get(PriorityList, state.list_id)
+        if plist is not None and plist.deleted_at is None:
+            parts.append(f"{text['priority']}: {plist.name}")
     start, end = query.period()
     parts.append(f"{text['period']}: {format_date(start)} – {format_date(end)}")
     return " · ".join(parts)
