@@ -20,7 +20,7 @@ import shapely
 import sqlalchemy as sa
 from geoalchemy2.shape import to_shape
 from shapely.geometry import mapping
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from geo.models import Activity, ActivityType, AdminUnit, PlanItem, UnitGeometry
 from services.activity_input import SATURDAY
@@ -28,6 +28,11 @@ from services.activity_input import SATURDAY
 FIGURES = (
     "planned", "planned_quantity", "done", "done_quantity", "missed", "moved", "open",
     "unplanned", "unplanned_quantity",
+)  # fmt: skip
+#: what ``item_properties`` reads, loaded with the items instead of one query per item
+ITEM_DETAILS = (
+    joinedload(PlanItem.plan), joinedload(PlanItem.unit), joinedload(PlanItem.assignee),
+    joinedload(PlanItem.activity_type), selectinload(PlanItem.criteria),
 )  # fmt: skip
 #: tolerance (degrees, about 100 m) of the outlines of communes with undone work
 OUTLINE_TOLERANCE = 0.001
@@ -127,6 +132,7 @@ def items_on(session: Session, day: dt.date, org_id: int | None = None) -> list[
         sa.select(PlanItem)
         .join(AdminUnit, AdminUnit.id == PlanItem.unit_id)
         .where(PlanItem.planned_date == day, PlanItem.status == "planned")
+        .options(*ITEM_DETAILS)
         .order_by(PlanItem.assignee_id, AdminUnit.name, PlanItem.id)
     )
     if org_id is not None:
@@ -141,6 +147,7 @@ def items_between(
     query = (
         sa.select(PlanItem)
         .where(PlanItem.planned_date.between(start, end))
+        .options(*ITEM_DETAILS)
         .order_by(PlanItem.planned_date, PlanItem.id)
     )
     if org_id is not None:
