@@ -45,3 +45,17 @@ def test_print_view_shows_hostile_names_as_text(server, page):  # noqa: F811
     html = response.text()
     assert response.status == 200
     assert HOSTILE not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_report_pdf_from_the_reports_page(server, page, tmp_path):  # noqa: F811
+    page.goto(f"{server['url']}/reports?from=2020-01-01&to=2030-12-31")
+    assert "Toàn tỉnh" in page.locator("select[name=unit]").inner_text()
+    with page.expect_download(timeout=90_000) as info:
+        page.click("#report-pdf")
+    path = tmp_path / "report.pdf"
+    info.value.save_as(path)
+    assert path.read_bytes().startswith(b"%PDF")
+    with page.expect_download() as info:
+        page.click("#report-excel")
+    assert info.value.suggested_filename.endswith(".xlsx")
+    assert page.outside == [] and page.errors == []

@@ -135,6 +135,8 @@ def test_pdf_is_vector_with_title_legend_and_diacritics(client, app, tmp_path):
     assert pdf_pages(path) == 1
     assert TITLE in text and "Miền núi" in text and "Bãi ngang ven biển" in text
     assert "01/01/2026" in text and "Nguồn dữ liệu" in text
+    fonts = subprocess.run([_tool("pdffonts"), str(path)], capture_output=True, text=True).stdout
+    assert "DejaVuSans" in fonts  # the served font, embedded (Vietnamese diacritics)
     images = subprocess.run(
         [_tool("pdfimages"), "-list", str(path)], capture_output=True, text=True
     ).stdout
