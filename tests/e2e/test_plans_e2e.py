@@ -28,6 +28,8 @@ from tests.web.auth_fixtures import ensure_user
 pytestmark = pytest.mark.browser
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts" / "plans"
 COMMUNE = "Phường Đông Hà"
+#: typed text that would run if shown as markup (the map popup must show it as text)
+LEAD = "Lê Văn Dẫn <img src=x onerror=window.__xss=1>"
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +82,7 @@ def _place_item(page, point) -> None:
     page.select_option("select[name=type_code]", "ROAD_REPAIR")
     page.fill("input[name=planned_quantity]", "2")
     page.fill("input[name=village]", "Khu phố 1")
-    page.fill("input[name=lead_person]", "Lê Văn Dẫn")
+    page.fill("input[name=lead_person]", LEAD)
     page.click(".leaflet-draw-draw-marker")
     box = page.locator("#item-map").bounding_box()
     xy = page.evaluate(
@@ -109,6 +111,11 @@ def test_plan_item_on_the_map_becomes_an_activity(page, server):
         "the commune with undone work stands out"
     )
     assert "Việc đã lên kế hoạch" in page.locator("#plan-legend").inner_text()
+    page.locator(".leaflet-plans-pane path.leaflet-interactive").last.click()
+    page.locator(".plan-popup").wait_for(timeout=10_000)
+    assert LEAD in page.locator(".plan-popup").inner_text()
+    assert page.evaluate("() => window.__xss") is None
+    page.wait_for_timeout(400)  # the popup's fade-in
     page.screenshot(path=str(ARTIFACTS / "2-planner-map-with-plans.png"))
 
     page.goto(plan_url)

@@ -4,9 +4,9 @@
 (function () {
   "use strict";
   var NTM = window.NTM, esc = NTM.esc;
-  var VI = { title: "Kế hoạch", planned: "Việc đã lên kế hoạch (nét đứt)", overdue: "Quá ngày, chưa ghi kết quả",
+  var VI = { title: "Kế hoạch", legend: "Việc đã lên kế hoạch (nét đứt)", planned: "Đã lên kế hoạch", overdue: "Quá ngày, chưa ghi kết quả",
     done: "Đã thực hiện", missed: "Không thực hiện", undone: "Xã có việc chưa làm", link: "Mở kế hoạch" };
-  var EN = { title: "Plans", planned: "Planned work (dashed)", overdue: "Past its day, no result",
+  var EN = { title: "Plans", legend: "Planned work (dashed)", planned: "Planned", overdue: "Past its day, no result",
     done: "Done", missed: "Missed", undone: "Communes with undone planned work", link: "Open the plan" };
   var T = NTM.lang === "en" ? EN : VI;
   var COLOURS = { planned: "#6a1b9a", overdue: "#c62828", done: "#2e7d32", missed: "#c62828", moved: "#8d6e63" };
@@ -65,7 +65,7 @@
       var div = L.DomUtil.create("div", "plan-legend");
       div.id = "plan-legend";
       div.innerHTML = '<label><input type="checkbox" id="plans-on"> <strong>' + esc(T.title) + "</strong></label><br>" +
-        '<span class="sw planned"></span>' + esc(T.planned) + "<br>" +
+        '<span class="sw planned"></span>' + esc(T.legend) + "<br>" +
         '<span class="sw undone"></span>' + esc(T.undone);
       L.DomEvent.disableClickPropagation(div);
       return div;
