@@ -7,15 +7,21 @@ money. Every row is valid. Written to a real .xlsx with openpyxl.
 
 Measured on SpatiaLite (file) and PostGIS, each a fresh database with the reference data:
 
-- ``import``: ``services.activity_import.import_activities`` — read the workbook, check
-  every row (type, organiser, date, numbers, province, likely duplicate within 50 m),
-  join each point to its commune in SQL with the spatial index, write the activity, its
-  commune row and its history event, all in one transaction, then commit;
+- ``import (bulk)``: ``services.activity_import.import_activities`` — read the workbook,
+  check every row (type, organiser, date, numbers, province, likely duplicate within 50 m),
+  with the place checks as a few SQL statements over all rows, insert the activities in
+  one flush, fill their communes with one spatial ``INSERT … SELECT`` per 1,000 and write
+  one history event each, all in one transaction, then commit;
+- ``import (per row)``: the same call with ``method="per_row"`` — each row through
+  ``create_activity`` in its own savepoint (the path the bulk one replaced; its baseline);
 - baseline ``plain insert``: the same rows read from the same workbook and inserted with
   one bulk INSERT (no checks, no spatial join, no history), then commit;
 - baseline ``GeoPandas sjoin``: the point-in-commune join alone, in memory (no database).
 
-    .venv/bin/python bench/bench_activity_import.py [--rows 10000] [--postgis URL]
+Both imports must give the same result: the table shows the accepted rows, the commune
+rows and the history events each wrote.
+
+    .venv/bin/python bench/bench_activity_import.py [--rows 10000] [--postgis URL] [--no-per-row]
 """
 
 from __future__ import annotations
@@ -24,7 +30,6 @@ import argparse
 import datetime as dt
 import io
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -39,16 +44,14 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo import schema  # noqa: E402
-from geo.db import make_engine  # noqa: E402
-from geo.models import Activity, ActivityType, Organisation  # noqa: E402
+from bench.common import drop_databases, seeded_engines, versions  # noqa: E402
+from geo.models import Activity, ActivityCommune, ActivityType, AuditEvent, Organisation  # noqa: E402
 from geo.spatial import to_db_geometry  # noqa: E402
-from services import reference_data  # noqa: E402
 from services.activity_import import HEADERS, import_activities  # noqa: E402
 from services.communes import communes_on, valid_on  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-BENCH_DB = "ntm_h5_bench"
+BENCH_DB = "ntm_bench_activity_import"
 TODAY = dt.date(2026, 11, 26)
 SATURDAYS = [dt.date(2026, 2, 21) + dt.timedelta(weeks=k) for k in range(40)]
 
@@ -110,31 +113,6 @@ def workbook(rows: list[dict]) -> bytes:
     return buffer.getvalue()
 
 
-def fresh_engines(postgis_url: str | None, folder: Path, data_dir: Path) -> dict[str, sa.Engine]:
-    engines = {"spatialite": make_engine(f"sqlite:///{folder / 'bench.sqlite'}")}
-    if postgis_url:
-        admin = sa.create_engine(postgis_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {BENCH_DB}"))
-            conn.execute(sa.text(f"CREATE DATABASE {BENCH_DB}"))
-        admin.dispose()
-        engines["postgis"] = make_engine(postgis_url.rsplit("/", 1)[0] + f"/{BENCH_DB}")
-    for engine in engines.values():
-        schema.upgrade(engine)
-        with Session(engine) as session:
-            reference_data.load_all(session, data_dir)
-            session.commit()
-    return engines
-
-
-def drop_postgis(postgis_url: str | None) -> None:
-    if postgis_url:
-        admin = sa.create_engine(postgis_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {BENCH_DB}"))
-        admin.dispose()
-
-
 def clear_activities(engine: sa.Engine) -> None:
     with engine.begin() as conn:
         for table in ("activity_criterion", "activity_commune", "audit_event", "activity"):
@@ -142,13 +120,19 @@ def clear_activities(engine: sa.Engine) -> None:
         conn.execute(sa.text("DELETE FROM dataset_load WHERE dataset = 'activities_excel'"))
 
 
-def time_import(engine: sa.Engine, content: bytes) -> tuple[float, dict]:
+def time_import(engine: sa.Engine, content: bytes, method: str) -> tuple[float, str]:
+    """Seconds of one committed import, and what it wrote."""
     with Session(engine) as session:
         start = time.perf_counter()
-        report = import_activities(session, content, "bench", mode="valid_only", today=TODAY)
+        report = import_activities(
+            session, content, "bench", mode="valid_only", today=TODAY, method=method
+        )
         session.commit()
         seconds = time.perf_counter() - start
-    return seconds, {s: report.count(s) for s in ("accepted", "refused", "skipped")}
+        links = session.scalar(sa.select(sa.func.count()).select_from(ActivityCommune))
+        events = session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
+    counts = ", ".join(f"{report.count(s)} {s}" for s in ("accepted", "refused", "skipped"))
+    return seconds, f"{counts}; {links} commune rows, {events} history events"
 
 
 def time_plain_insert(engine: sa.Engine, content: bytes) -> float:
@@ -187,43 +171,43 @@ def time_sjoin(rows: list[dict], communes: gpd.GeoDataFrame) -> float:
     return time.perf_counter() - start
 
 
+def line(backend: str, method: str, seconds: float, rows: int, result: str) -> None:
+    print(f"| {backend} | {method} | {seconds:.2f} | {rows / seconds:,.0f} | {result} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--postgis", default=os.environ.get("NTM_BENCH_POSTGIS_URL", DEFAULT_URL),
                         help="URL of an existing PostGIS database used to create the bench one; '' to skip")  # fmt: skip
+    parser.add_argument("--no-per-row", action="store_true", help="skip the per-row import")
     parser.add_argument("--data-dir", default=os.environ.get("NTM_DATA_DIR", "../shared/data"))
     args = parser.parse_args()
-    print(
-        f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    )
+    postgis = args.postgis or None
+    load_before = os.getloadavg()
+    methods = ["bulk"] + ([] if args.no_per_row else ["per_row"])
     with tempfile.TemporaryDirectory() as folder:
-        engines = fresh_engines(args.postgis or None, Path(folder), Path(args.data_dir))
+        engines = seeded_engines(Path(args.data_dir), postgis, BENCH_DB, Path(folder))
         try:
+            print("\n".join(versions(engines)))
             with Session(engines["spatialite"]) as session:
                 rows, communes = make_rows(session, args.rows)
             content = workbook(rows)
             print(f"{args.rows} rows, workbook {len(content) / 1e6:.2f} MB\n")
-            print(f"{'backend':<11} {'method':<18} {'seconds':>8} {'rows/s':>8}  result")
-            seconds = time_sjoin(rows, communes)
-            print(
-                f"{'(memory)':<11} {'GeoPandas sjoin':<18} {seconds:8.2f} {len(rows) / seconds:8.0f}  join only"
-            )
+            print("| backend | method | seconds | rows/s | result |\n|---|---|--:|--:|---|")
+            line("(memory)", "GeoPandas sjoin", time_sjoin(rows, communes), len(rows), "join only")
             for name, engine in engines.items():
                 seconds = time_plain_insert(engine, content)
-                print(
-                    f"{name:<11} {'plain insert':<18} {seconds:8.2f} {len(rows) / seconds:8.0f}  no checks, no join"
-                )
+                line(name, "plain insert", seconds, len(rows), "no checks, no join")
                 clear_activities(engine)
-                seconds, counts = time_import(engine, content)
-                print(
-                    f"{name:<11} {'import (checked)':<18} {seconds:8.2f} {len(rows) / seconds:8.0f}  {counts}"
-                )
-                clear_activities(engine)
+                for method in methods:
+                    seconds, result = time_import(engine, content, method)
+                    line(name, f"import ({method.replace('_', ' ')})", seconds, len(rows), result)
+                    clear_activities(engine)
         finally:
-            for engine in engines.values():
-                engine.dispose()
-            drop_postgis(args.postgis or None)
+            drop_databases(engines, postgis, BENCH_DB)
+    load_after = os.getloadavg()
+    print(f"\nload average (1 min) before/after: {load_before[0]:.1f} / {load_after[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -38,11 +37,9 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo import schema  # noqa: E402
-from geo.db import make_engine  # noqa: E402
+from bench.common import drop_databases, seeded_engines, versions  # noqa: E402
 from geo.measure import area_km2, to_multipolygons  # noqa: E402
 from geo.models import METRIC_SRID, AdminUnit, UnitGeometry  # noqa: E402
-from services import reference_data  # noqa: E402
 from services.boundary_import import import_boundaries  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/ntm_bench"
@@ -78,34 +75,6 @@ def synthetic_communes(n: int, seed: int = 42) -> gpd.GeoDataFrame:
         crs=METRIC_SRID,
     )
     return frame.to_crs(4326)
-
-
-def seeded_sessions(data_dir: Path, postgis_base: str | None, tmp: Path):
-    """``{backend: engine}`` for fresh databases loaded with the reference units and boundaries."""
-    engines = {"spatialite": make_engine(f"sqlite:///{tmp / 'bench.sqlite'}")}
-    if postgis_base:
-        admin = sa.create_engine(postgis_base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {BENCH_DB}"))
-            conn.execute(sa.text(f"CREATE DATABASE {BENCH_DB}"))
-        admin.dispose()
-        engines["postgis"] = make_engine(postgis_base.rsplit("/", 1)[0] + f"/{BENCH_DB}")
-    for engine in engines.values():
-        schema.upgrade(engine)
-        with Session(engine) as session:
-            reference_data.load_all(session, data_dir)
-            session.commit()
-    return engines
-
-
-def drop_databases(engines: dict, postgis_base: str | None) -> None:
-    for engine in engines.values():
-        engine.dispose()
-    if postgis_base:
-        admin = sa.create_engine(postgis_base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {BENCH_DB}"))
-        admin.dispose()
 
 
 def timed_import(engine, path: Path, day: dt.date = DAY, **kwargs) -> dict[str, float]:
@@ -187,25 +156,6 @@ def gpkg_time(frame: gpd.GeoDataFrame, tmp: Path) -> float:
     return time.perf_counter() - start
 
 
-def versions(engines: dict) -> list[str]:
-    lines = [
-        f"{platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        f"GEOS {shapely.geos_version_string}, GDAL {pyogrio.__gdal_version_string__}, "
-        f"geopandas {gpd.__version__}, SQLAlchemy {sa.__version__}",
-    ]
-    with engines["spatialite"].connect() as conn:
-        sqlite, spatialite = conn.execute(
-            sa.text("SELECT sqlite_version(), spatialite_version()")
-        ).one()
-        lines.append(f"SQLite {sqlite}, SpatiaLite {spatialite}")
-    if "postgis" in engines:
-        with engines["postgis"].connect() as conn:
-            pg = conn.scalar(sa.text("SHOW server_version"))
-            postgis = conn.scalar(sa.text("SELECT postgis_lib_version()"))
-            lines.append(f"PostgreSQL {pg}, PostGIS {postgis}")
-    return lines
-
-
 def median(values: list[float]) -> str:
     return f"{statistics.median(values):.2f}"
 
@@ -269,7 +219,7 @@ def main() -> None:
         synth = synthetic_files(args.communes, args.synthetic_repeat, tmp)
         real = gpd.read_file(data_dir / REAL).drop(columns="name")
         real = real.rename(columns={"fullName": "name"})
-        engines = seeded_sessions(data_dir, postgis, tmp)
+        engines = seeded_engines(data_dir, postgis, BENCH_DB, tmp)
         rows = []
         try:
             for backend, engine in engines.items():
@@ -279,7 +229,7 @@ def main() -> None:
             rows.append(("(file)", f"{len(synth['frame'])} synthetic", "GPKG write", None, gpkg))
             facts = versions(engines)
         finally:
-            drop_databases(engines, postgis)
+            drop_databases(engines, postgis, BENCH_DB)
 
     print("\n".join(facts))
     load_after = os.getloadavg()

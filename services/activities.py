@@ -153,6 +153,22 @@ def _any_boundary_on(session: Session, day: dt.date) -> bool:
     return found is not None
 
 
+def no_boundaries_note(day: dt.date) -> str:
+    """The note of an activity placed in today's communes because ``day`` has no boundaries."""
+    return (
+        f"Chưa có ranh giới xã của ngày {vn_date(day)}: xã được xác định theo ranh giới hiện nay."
+    )
+
+
+def outside_province_message(distance_m: float | None) -> str:
+    """The refusal of a geometry outside the province, with its distance to the border."""
+    far = f", cách ranh giới tỉnh {vn_number(distance_m / 1000, 1)} km" if distance_m else ""
+    return (
+        f"vị trí nằm ngoài tỉnh Quảng Trị{far}. Hãy kiểm tra toạ độ "
+        "(có bị đổi chỗ vĩ độ/kinh độ, hoặc nhập nhầm hệ toạ độ?)."
+    )
+
+
 def check_place(session: Session, values: ActivityInput, problems: Problems) -> list:
     """The communes of the geometry (or of the reported commune); problems when outside."""
     day = values.activity_date or dt.date.today()
@@ -162,21 +178,12 @@ def check_place(session: Session, values: ActivityInput, problems: Problems) -> 
         if not has_boundaries_on(session, day):
             # no commune boundaries of that date (before the 2025 reorganisation only the
             # districts are mapped): place it in today's communes, and say so
-            values.notes.append(
-                f"Chưa có ranh giới xã của ngày {vn_date(day)}: xã được xác định theo ranh giới hiện nay."
-            )
+            values.notes.append(no_boundaries_note(day))
             day = dt.date.today()
         parts = spatial.communes_for_geometry(session, values.geometry, day)
         if not parts:
             distance_m = spatial.distance_to_province_m(session, values.geometry, day)
-            far = (
-                f", cách ranh giới tỉnh {vn_number(distance_m / 1000, 1)} km" if distance_m else ""
-            )
-            problems.add(
-                "geometry",
-                f"vị trí nằm ngoài tỉnh Quảng Trị{far}. Hãy kiểm tra toạ độ "
-                "(có bị đổi chỗ vĩ độ/kinh độ, hoặc nhập nhầm hệ toạ độ?).",
-            )
+            problems.add("geometry", outside_province_message(distance_m))
         return parts
     if values.reported_unit_id is None:
         problems.add(
@@ -221,17 +228,20 @@ def find_duplicate(session: Session, values: ActivityInput, exclude_id: int | No
     if values.geometry is None:
         same.append(Activity.reported_unit_id == values.reported_unit_id)
         return session.scalars(sa.select(Activity).where(*same, Activity.geom.is_(None))).first()
-    here = sa.func.ST_Transform(
-        sa.func.ST_GeomFromText(values.geometry.wkt, STORAGE_SRID), METRIC_SRID
-    )
-    there = sa.func.ST_Transform(Activity.geom, METRIC_SRID)
-    if spatial.is_spatialite(session):
-        near = sa.func.ST_Distance(there, here) <= DUPLICATE_RADIUS_M
-    else:
-        near = sa.func.ST_DWithin(there, here, DUPLICATE_RADIUS_M)
+    here = sa.func.ST_GeomFromText(values.geometry.wkt, STORAGE_SRID)
+    near = within_duplicate_radius(session, Activity.geom, here)
     return session.scalars(
         sa.select(Activity).where(*same, Activity.geom.is_not(None), near)
     ).first()
+
+
+def within_duplicate_radius(session: Session, there, here) -> sa.ColumnElement:
+    """Whether two EPSG:4326 geometries lie within ``DUPLICATE_RADIUS_M`` metres (in METRIC_SRID)."""
+    there = sa.func.ST_Transform(there, METRIC_SRID)
+    here = sa.func.ST_Transform(here, METRIC_SRID)
+    if spatial.is_spatialite(session):
+        return sa.func.ST_Distance(there, here) <= DUPLICATE_RADIUS_M
+    return sa.func.ST_DWithin(there, here, DUPLICATE_RADIUS_M)
 
 
 def check_activity(session: Session, values: ActivityInput, today=None, problems=None):
@@ -260,13 +270,18 @@ def _confirm(
         )
     twin = None if data.get("confirm_duplicate") else find_duplicate(session, values, exclude_id)
     if twin is not None:
-        raise ConfirmationNeeded(
-            f"Có thể trùng: đơn vị này đã ghi một hoạt động ngày {vn_date(day)} cách dưới "
-            f"{DUPLICATE_RADIUS_M} m (hoạt động số {twin.id}). Hệ thống không gộp; "
-            "chỉ lưu nếu bạn xác nhận đây là hoạt động khác.",
-            "confirm_duplicate",
-            duplicate_id=twin.id,
-        )
+        raise duplicate_warning(day, twin.id)
+
+
+def duplicate_warning(day: dt.date, twin_id: int) -> ConfirmationNeeded:
+    """The warning of a likely duplicate of activity ``twin_id`` on ``day``."""
+    return ConfirmationNeeded(
+        f"Có thể trùng: đơn vị này đã ghi một hoạt động ngày {vn_date(day)} cách dưới "
+        f"{DUPLICATE_RADIUS_M} m (hoạt động số {twin_id}). Hệ thống không gộp; "
+        "chỉ lưu nếu bạn xác nhận đây là hoạt động khác.",
+        "confirm_duplicate",
+        duplicate_id=twin_id,
+    )
 
 
 def _apply(session, activity: Activity, values: ActivityInput, activity_type, parts, criteria):
@@ -305,13 +320,15 @@ def audit_snapshot(activity: Activity) -> dict:
 
 def _audit(session, activity: Activity, action: str, by: str, before: dict | None) -> None:
     session.flush()
+    session.add(audit_event(activity, action, by, before))
+
+
+def audit_event(activity: Activity, action: str, by: str, before: dict | None) -> AuditEvent:
+    """The history event of a change to a flushed activity (its communes loaded)."""
     first = activity.communes[0].unit_id if activity.communes else activity.reported_unit_id
-    after = audit_snapshot(activity)
-    session.add(
-        AuditEvent(
-            entity="activity", entity_id=activity.id, action=action, by=by,
-            unit_id=first, before=before, after=after,
-        )
+    return AuditEvent(
+        entity="activity", entity_id=activity.id, action=action, by=by,
+        unit_id=first, before=before, after=audit_snapshot(activity),
     )  # fmt: skip
 
 

@@ -22,7 +22,6 @@ import datetime as dt
 import hashlib
 import io
 import json
-import unicodedata
 from dataclasses import asdict, dataclass, field
 
 import sqlalchemy as sa
@@ -31,16 +30,18 @@ from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
 from geo.errors import ImportValidationError, NtmError
-from geo.models import Activity, AdminUnit, DatasetLoad, Organisation
-from services import activities
+from geo.models import Activity, AdminUnit, DatasetLoad
+from services import activities, activity_import_bulk
+from services.activity_import_checks import Lookups, plain
 from services.activity_input import parse_date
 from services.activity_query import activity_types, communes_on_day, organisers_on
-from services.communes import valid_on
-from services.facts import criteria_set_on
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 MAX_IMPORT_ROWS = 20_000
 MODES = ("all_or_nothing", "valid_only")
+#: ``bulk``: checks and writes for all rows at once; ``per_row``: each row through
+#: ``create_activity`` in its own savepoint (the reference the bulk path is tested against)
+METHODS = ("bulk", "per_row")
 #: field → header in the template (and what it is matched against, without diacritics)
 HEADERS = {
     "activity_date": "Ngày",
@@ -61,13 +62,6 @@ HEADERS = {
 }
 REQUIRED = ("activity_date", "type", "organiser")
 ALIASES = {"loai hoat dong": "type", "kinh phi": "funds_vnd", "x": "vn_x", "y": "vn_y"}
-
-
-def plain(text) -> str:
-    """Lower case without diacritics, single spaces: ``"Toạ độ"`` → ``"toa do"``."""
-    decomposed = unicodedata.normalize("NFD", str(text or "")).replace("đ", "d").replace("Đ", "d")
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(bare.lower().split())
 
 
 _BY_PLAIN = {plain(v): k for k, v in HEADERS.items()} | ALIASES
@@ -190,64 +184,6 @@ def read_rows(content: bytes) -> list[tuple[int, dict]]:
     return data
 
 
-class _Lookups:
-    """Organisers, communes and criteria by name or code, cached per date."""
-
-    def __init__(self, session: Session):
-        self.session = session
-        self.cache: dict = {}
-
-    def _named(self, key, query):
-        if key not in self.cache:
-            self.cache[key] = list(self.session.execute(query))
-        return self.cache[key]
-
-    def organiser(self, text: str, day: dt.date) -> int:
-        rows = self._named(
-            ("org", day),
-            sa.select(
-                Organisation.id, Organisation.code, Organisation.name, Organisation.short_name
-            ).where(
-                Organisation.kind.in_(("department", "working_group")), valid_on(Organisation, day)
-            ),
-        )
-        wanted = plain(text)
-        found = {
-            r.id for r in rows if wanted in (plain(r.code), plain(r.name), plain(r.short_name))
-        }
-        if len(found) != 1:
-            raise ValueError(
-                f"Đơn vị tổ chức: không có đơn vị «{text}» có hiệu lực vào ngày {day:%d/%m/%Y}."
-            )
-        return found.pop()
-
-    def commune(self, text: str, day: dt.date) -> int:
-        rows = self._named(
-            ("unit", day),
-            sa.select(AdminUnit.id, AdminUnit.code, AdminUnit.name).where(
-                AdminUnit.level == "commune", valid_on(AdminUnit, day)
-            ),
-        )
-        wanted = plain(text)
-        found = [r.id for r in rows if wanted in (plain(r.code), plain(r.name))]
-        found = found or [r.id for r in rows if plain(r.name).split(" ", 1)[-1] == wanted]
-        if len(found) != 1:
-            problem = "có nhiều xã trùng tên" if found else "không có xã"
-            raise ValueError(f"Xã: {problem} «{text}» vào ngày {day:%d/%m/%Y}; hãy ghi mã xã.")
-        return found[0]
-
-    def criteria(self, text: str, day: dt.date) -> list[int]:
-        cset = criteria_set_on(self.session, day)
-        numbers = [n.strip() for n in str(text).replace(",", ";").split(";") if n.strip()]
-        by_number = {str(c.number): c.id for c in (cset.criteria if cset else [])}
-        unknown = [n for n in numbers if n not in by_number]
-        if unknown:
-            raise ValueError(
-                f"Tiêu chí: không có tiêu chí số {', '.join(unknown)} trong bộ tiêu chí áp dụng."
-            )
-        return [by_number[n] for n in numbers]
-
-
 def _place(values: dict, data: dict, zone: str) -> None:
     lat, lon = _cell_text(values.get("lat")), _cell_text(values.get("lon"))
     x, y = _cell_text(values.get("vn_x")), _cell_text(values.get("vn_y"))
@@ -261,7 +197,7 @@ def _place(values: dict, data: dict, zone: str) -> None:
         data.update(coordinates=f"{x}; {y}", notation="vn2000", zone=zone)
 
 
-def row_data(values: dict, lookups: _Lookups, zone: str = "tm3") -> dict:
+def row_data(values: dict, lookups: Lookups, zone: str = "tm3") -> dict:
     """A row's values as the input of ``create_activity``; ``ValueError`` names what is wrong."""
     day = parse_date(values.get("activity_date"))
     if day is None:
@@ -309,14 +245,27 @@ def imported_keys(session: Session, keys: list[str]) -> dict[str, int]:
     return found
 
 
-def _import_row(session, number, values, lookups, options, seen) -> RowResult:
-    key = import_key(values)
+def _skipped(number: int, key: str, seen: dict, options: dict) -> RowResult | None:
+    """A row identical to an earlier one of the file, or imported before."""
     if key in seen:
         return RowResult(number, "skipped", [f"Trùng hoàn toàn với dòng {seen[key]} trong tệp."])
     seen[key] = number
     done = options["imported"].get(key)
     if done:
         return RowResult(number, "skipped", [f"Đã nhập trước đây (hoạt động số {done})."], done)
+    return None
+
+
+def _refused(number: int, exc: Exception) -> RowResult:
+    messages = [d["message"] for d in getattr(exc, "details", []) if "message" in d]
+    return RowResult(number, "refused", messages or [getattr(exc, "user_msg", str(exc))])
+
+
+def _import_row(session, number, values, lookups, options, seen) -> RowResult:
+    key = import_key(values)
+    skipped = _skipped(number, key, seen, options)
+    if skipped:
+        return skipped
     try:
         with session.begin_nested():
             data = row_data(values, lookups, options["zone"])
@@ -328,9 +277,36 @@ def _import_row(session, number, values, lookups, options, seen) -> RowResult:
             )
             _check_commune_matches(activity, named, session)
     except (ValueError, NtmError) as exc:
-        messages = [d["message"] for d in getattr(exc, "details", []) if "message" in d]
-        return RowResult(number, "refused", messages or [getattr(exc, "user_msg", str(exc))])
+        return _refused(number, exc)
     return RowResult(number, "accepted", list(activity.notes), activity.id)
+
+
+def _import_per_row(session, rows, options) -> list[RowResult]:
+    lookups, seen = Lookups(session), {}
+    return [_import_row(session, n, v, lookups, options, seen) for n, v in rows]
+
+
+def _import_bulk(session, rows, options) -> list[RowResult]:
+    """Row results of the set-based path (``services.activity_import_bulk``)."""
+    lookups, seen, results, candidates = Lookups(session), {}, {}, []
+    for (number, values), key in zip(rows, options["keys"], strict=True):
+        results[number] = _skipped(number, key, seen, options)
+        if results[number] is None:
+            try:
+                data = row_data(values, lookups, options["zone"])
+                candidates.append(activity_import_bulk.Row(number, key, data))
+            except ValueError as exc:
+                results[number] = _refused(number, exc)
+    accepted = activity_import_bulk.check_rows(session, candidates, options)
+    refused = [r for r in candidates if r.activity is None]
+    activity_import_bulk.write_rows(session, accepted, refused, options["by"])
+    for row in candidates:
+        results[row.number] = (
+            RowResult(row.number, "accepted", list(row.values.notes), row.activity.id)
+            if row.activity is not None
+            else RowResult(row.number, "refused", row.messages)
+        )
+    return [results[n] for n, _ in rows]
 
 
 def import_activities(
@@ -344,8 +320,11 @@ def import_activities(
     accept_duplicates: bool = False,
     today: dt.date | None = None,
     filename: str = "tệp Excel",
+    method: str = "bulk",
 ) -> ImportReport:
     """Check every row and write the accepted ones (all or nothing, or the valid ones)."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}")
     if mode not in MODES:
         raise ImportValidationError(
             f"Cách nhập «{mode}» không hợp lệ: chọn {' hoặc '.join(MODES)}."
@@ -355,12 +334,11 @@ def import_activities(
         "by": by, "zone": zone, "today": today, "accept_not_saturday": accept_not_saturday,
         "accept_duplicates": accept_duplicates,
     }  # fmt: skip
-    options["imported"] = imported_keys(session, [import_key(v) for _, v in rows])
-    lookups, seen = _Lookups(session), {}
+    options["keys"] = [import_key(v) for _, v in rows]
+    options["imported"] = imported_keys(session, options["keys"])
     outer = session.begin_nested()
-    report = ImportReport(
-        mode, [_import_row(session, n, v, lookups, options, seen) for n, v in rows]
-    )
+    run = _import_per_row if method == "per_row" else _import_bulk
+    report = ImportReport(mode, run(session, rows, options))
     if mode == "all_or_nothing" and report.count("refused"):
         outer.rollback()
         raise ImportValidationError(

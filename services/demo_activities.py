@@ -24,14 +24,12 @@ from geo import spatial
 from geo.models import (
     METRIC_SRID,
     Activity,
-    ActivityCommune,
     ActivityType,
     AdminUnit,
     CriteriaSet,
     Criterion,
     Organisation,
     Sponsorship,
-    UnitGeometry,
     UnitLineage,
     WorkingGroupUnit,
 )
@@ -378,49 +376,11 @@ def insert_activities(
         session.add(activity)
         added += 1
     session.flush()
-    links = join_communes(session, Activity.import_key.in_(keys), new_units_day)
+    ids = list(session.scalars(sa.select(Activity.id).where(Activity.import_key.in_(keys))))
+    first_day = sa.case(
+        (Activity.activity_date < new_units_day, new_units_day), else_=Activity.activity_date
+    )
+    # older units have no polygons and today's hold them: earlier activities take today's
+    links = spatial.join_activities_to_communes(session, ids, first_day)
     progress("activity_communes", len(plans))
     return added, links
-
-
-def join_communes(session: Session, which: sa.ColumnElement, first_day: dt.date) -> int:
-    """Fill ``activity_commune`` for the drawn activities ``which`` selects, in one statement.
-
-    Each activity meets the communes valid on its date (or on ``first_day`` for
-    earlier activities: older units have no polygons, and today's hold them),
-    with its length or area in each, measured in ``METRIC_SRID``. Activities
-    that already have their communes are left alone.
-    """
-    day = sa.case((Activity.activity_date < first_day, first_day), else_=Activity.activity_date)
-    part = sa.func.ST_Transform(
-        sa.func.ST_Intersection(UnitGeometry.geom, Activity.geom), METRIC_SRID
-    )
-    kind = sa.func.GeometryType(Activity.geom)
-    done = sa.select(ActivityCommune.activity_id).where(ActivityCommune.activity_id == Activity.id)
-    rows = (
-        sa.select(
-            Activity.id,
-            AdminUnit.id,
-            sa.case((kind.like("%LINESTRING%"), sa.func.ST_Length(part))),
-            sa.case((kind.like("%POLYGON%"), sa.func.ST_Area(part))),
-        )
-        .select_from(Activity)
-        .join(
-            UnitGeometry,
-            sa.and_(
-                UnitGeometry.is_current,
-                spatial.index_filter(
-                    session, "unit_geometry", "geom", UnitGeometry.id, Activity.geom
-                ),
-                sa.func.ST_Intersects(UnitGeometry.geom, Activity.geom),
-            ),
-        )
-        .join(AdminUnit, AdminUnit.id == UnitGeometry.unit_id)
-        .where(which, Activity.geom.isnot(None), ~sa.exists(done), AdminUnit.level == "commune")
-        .where(sa.or_(AdminUnit.valid_from.is_(None), AdminUnit.valid_from <= day))
-        .where(sa.or_(AdminUnit.valid_to.is_(None), AdminUnit.valid_to > day))
-    )
-    before = session.scalar(sa.select(sa.func.count()).select_from(ActivityCommune))
-    columns = ["activity_id", "unit_id", "length_m", "area_m2"]
-    session.execute(sa.insert(ActivityCommune).from_select(columns, rows))
-    return session.scalar(sa.select(sa.func.count()).select_from(ActivityCommune)) - before

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 import sqlalchemy as sa
+from geoalchemy2.shape import to_shape
 from openpyxl import Workbook, load_workbook
+from shapely import LineString
 
 from geo.coords import to_vn2000
 from geo.errors import ImportValidationError
-from geo.models import Activity, DatasetLoad
-from services.activity_import import HEADERS, import_activities, template_workbook
-from tests.services.test_activities import TODAY, _point_in, _unit
+from geo.models import Activity, AuditEvent, DatasetLoad
+from geo.spatial import communes_for_geometry, join_activities_to_communes, to_db_geometry
+from services import activities as svc
+from services.activity_import import HEADERS, RowResult, import_activities, template_workbook
+from services.communes import communes_on
+from services.demo import NEW_UNITS_DAY
+from tests.services.test_activities import TODAY, _organiser, _point_in, _unit
 
 BY = "Tổ công tác huyện"
 
@@ -197,3 +204,193 @@ def test_old_rows_take_the_commune_and_organiser_of_their_date(seeded):
     assert activity.reported_unit.name == "Xã Vĩnh Chấp" and activity.reported_unit.valid_to
     assert activity.organiser.code == "QT45-SXD-2020"
     assert totals(seeded, ActivityFilter(unit_id=_unit(seeded, "Xã Vĩnh Linh").id)).count == 1
+
+
+# --- the bulk path gives what recording the rows one by one gives ---------------------------
+
+
+def _varied_rows(session, existing) -> list[dict]:
+    """~50 rows: every entry form, every refusal, duplicates in chains and unplaced ones."""
+    frame = communes_on(session, TODAY).sort_values("code")
+    points = [g.representative_point() for g in frame.geometry.iloc[::6]]
+    rows = [
+        _row(lat=round(p.y, 6), lon=round(p.x, 6), criteria="2" if i % 3 else None,
+             participants=20 + i, organiser="Sở Xây dựng" if i % 2 else "Sở NN&MT")
+        for i, p in enumerate(points)
+    ]  # fmt: skip
+    a = _point_in(session, "Xã Cam Lộ")
+    x, y = to_vn2000(a.x, a.y)
+    near = existing.geom_point
+    rows += [
+        _row(
+            vn_x=round(x, 2), vn_y=round(y, 2), organiser="Sở NN&MT", type="Thu gom, xử lý rác thải"
+        ),
+        _row(lat=a.x, lon=a.y, description="vĩ độ và kinh độ đổi chỗ"),
+        _row(lat=a.y, lon=a.x, activity_date="07/11/2026"),
+        _row(lat=a.y + 0.0002, lon=a.x, activity_date="07/11/2026", quantity=0.3),  # twin of ↑
+        _row(
+            lat=a.y + 0.0004, lon=a.x, activity_date="07/11/2026", quantity=0.4
+        ),  # 44 m from ↑ only
+        _row(lat=near.y + 0.0001, lon=near.x, organiser="QT44-SXD", quantity=0.2),  # recorded twin
+        _row(commune="Cam Lộ", activity_date="31/10/2026"),
+        _row(commune="Xã Cam Lộ", activity_date="31/10/2026", quantity=0.1),  # unplaced twin
+        _row(commune="Xã Cam Lộ", activity_date="31/10/2026", organiser="Sở NN&MT"),
+        _row(activity_date="01/06/2024", commune="Xã Vĩnh Chấp"),
+        _row(activity_date="01/06/2024", lat=a.y, lon=a.x, organiser="QT45-SXD-2020"),
+        _row(lat=a.y, lon=a.x, commune="Xã Vĩnh Linh", activity_date="24/10/2026"),
+        _row(
+            lat=a.y,
+            lon=a.x,
+            participants=9_000,
+            workdays=50_000,
+            quantity=500,
+            activity_date="17/10/2026",
+        ),
+        _row(lat=21.03, lon=105.85),
+        _row(lat=1860512.3, lon=587211.9),
+        _row(lat=16.8),
+        _row(commune="Xã Không Có"),
+        _row(commune=None),
+        _row(type="BAN_PHAO", participants=-1, commune="Cam Lộ"),
+        _row(activity_date="05/12/2026", commune="Cam Lộ"),
+        _row(activity_date="20/11/2026", commune="Cam Lộ", quantity=0.7),
+        _row(activity_date="không rõ", commune="Cam Lộ"),
+        _row(activity_date=None, commune="Cam Lộ"),
+        _row(organiser="Sở Giao thông vận tải", commune="Cam Lộ"),
+        _row(organiser=None, commune="Cam Lộ"),
+        _row(criteria="2;42", commune="Cam Lộ"),
+        _row(funds_vnd=10**12, commune="Cam Lộ"),
+        _row(lat=a.y, lon=a.x, activity_date="14/11/2026", quantity=0.9),
+        _row(lat=a.y, lon=a.x, activity_date="14/11/2026", quantity=0.9),  # identical: skipped
+    ]
+    return rows
+
+
+def _outcome(session, results: list[RowResult]) -> tuple[list, dict]:
+    """Statuses, messages (activity ids as row numbers) and what each accepted row wrote."""
+    row_of = {r.activity_id: r.row for r in results if r.status == "accepted"}
+
+    def plain_ids(message: str) -> str:
+        def swap(m):
+            return (
+                f"hoạt động số {'dòng ' + str(row_of[int(m[1])]) if int(m[1]) in row_of else m[1]}"
+            )
+
+        return re.sub(r"hoạt động số (\d+)", swap, message)
+
+    rows = [(r.row, r.status, [plain_ids(m) for m in r.messages]) for r in results]
+    written = {}
+    for r in results:
+        if r.status == "accepted" and session.get(Activity, r.activity_id):
+            event = session.scalars(
+                sa.select(AuditEvent).where(
+                    AuditEvent.entity == "activity", AuditEvent.entity_id == r.activity_id
+                )
+            ).one()
+            after = {k: v for k, v in event.after.items() if k not in ("id", "created_at")}
+            written[r.row] = (after, event.unit_id, event.action, event.by)
+    return rows, written
+
+
+def _both_paths(session, content: bytes, **options):
+    """The outcome of the per-row path (then rolled back) and of the bulk path."""
+    outcomes = []
+    for method in ("per_row", "bulk"):
+        attempt = session.begin_nested()
+        try:
+            report = import_activities(session, content, BY, today=TODAY, method=method, **options)
+            outcomes.append(_outcome(session, report.rows))
+        except ImportValidationError as exc:
+            refused = _outcome(session, [RowResult(**d) for d in exc.details])
+            outcomes.append((exc.user_msg, refused))
+        attempt.rollback()
+    return outcomes
+
+
+@pytest.fixture
+def existing(seeded):
+    """An activity recorded by the form before the import, and a row imported earlier."""
+    point = _point_in(seeded, "Xã Vĩnh Linh")
+    activity = svc.create_activity(
+        seeded,
+        {"activity_date": "21/11/2026", "type_code": "ROAD_REPAIR",
+         "organiser_id": _organiser(seeded).id, "geometry": point},
+        BY, today=TODAY,
+    )  # fmt: skip
+    activity.geom_point = point
+    import_activities(seeded, workbook([_row(commune="Xã Vĩnh Linh", village="Thôn 1")]), BY,
+                      today=TODAY)  # fmt: skip
+    return activity
+
+
+def test_bulk_path_gives_what_the_per_row_path_gives(seeded, existing):
+    rows = _varied_rows(seeded, existing) + [_row(commune="Xã Vĩnh Linh", village="Thôn 1")]
+    per_row, bulk = _both_paths(seeded, workbook(rows), mode="valid_only")
+    assert bulk[0] == per_row[0]
+    assert bulk[1] == per_row[1]
+    statuses = [status for _, status, _ in bulk[0]]
+    assert statuses.count("accepted") >= 15 and statuses.count("refused") >= 20
+    assert statuses.count("skipped") == 2
+    messages = " ".join(m for _, _, ms in bulk[0] for m in ms)
+    for expected in ("Có thể trùng", f"hoạt động số {existing.id}", "hoạt động số dòng",
+                     "cách ranh giới tỉnh", "Chưa có ranh giới xã", "không phải Xã Vĩnh Linh",
+                     "đổi chỗ", "không phải thứ Bảy", "Đã nhập trước đây"):  # fmt: skip
+        assert expected in messages, expected
+
+
+def test_bulk_path_refuses_the_whole_file_like_the_per_row_path(seeded, existing):
+    content = workbook(_varied_rows(seeded, existing))
+    per_row, bulk = _both_paths(seeded, content)
+    assert bulk == per_row and "Không nhập dòng nào" in bulk[0]
+    assert seeded.scalar(sa.select(sa.func.count(Activity.id))) == 2
+
+
+def test_bulk_path_with_confirmations_accepts_like_the_per_row_path(seeded, existing):
+    content = workbook(_varied_rows(seeded, existing))
+    options = {"mode": "valid_only", "accept_not_saturday": True, "accept_duplicates": True}
+    per_row, bulk = _both_paths(seeded, content, **options)
+    assert bulk == per_row
+    assert not any("Có thể trùng" in m for _, _, ms in bulk[0] for m in ms)
+
+
+def test_a_refused_twin_is_no_twin_of_the_next_row(seeded):
+    a = _point_in(seeded, "Xã Cam Lộ")
+    rows = [_row(lat=a.y + k * 0.0003, lon=a.x, quantity=0.1 * (k + 1)) for k in range(3)]
+    report = import_activities(seeded, workbook(rows), BY, today=TODAY, mode="valid_only")
+    assert [r.status for r in report.rows] == ["accepted", "refused", "accepted"]
+    first = report.rows[0].activity_id
+    assert f"(hoạt động số {first})" in report.rows[1].messages[0]
+
+
+def test_join_activities_to_communes_matches_communes_for_geometry(seeded):
+    a, b = _point_in(seeded, "Xã Vĩnh Linh"), _point_in(seeded, "Xã Cam Lộ")
+    shapes = [
+        LineString([(a.x, a.y), (b.x, b.y)]),
+        a.buffer(0.08),
+        b,
+    ]
+    organiser = _organiser(seeded)
+    made = [
+        Activity(activity_date=day, type_code="ROAD_REPAIR", organiser_id=organiser.id,
+                 geom=to_db_geometry(shape))
+        for shape in shapes for day in (dt.date(2026, 11, 21), dt.date(2024, 6, 1))
+    ]  # fmt: skip
+    seeded.add_all(made)
+    seeded.flush()
+    today = dt.date(2026, 11, 21)
+    rule = sa.case((Activity.activity_date < NEW_UNITS_DAY, today), else_=Activity.activity_date)
+    added = join_activities_to_communes(seeded, [m.id for m in made], rule)
+    assert join_activities_to_communes(seeded, [m.id for m in made], rule) == 0
+    seeded.expire_all()
+    expected = 0
+    for activity in made:
+        day = today if activity.activity_date < NEW_UNITS_DAY else activity.activity_date
+        parts = communes_for_geometry(seeded, to_shape(activity.geom), day)
+        expected += len(parts)
+        got = sorted((c.unit_id, c.length_m, c.area_m2) for c in activity.communes)
+        want = sorted((p.unit_id, p.length_m, p.area_m2) for p in parts)
+        assert [g[0] for g in got] == [w[0] for w in want]
+        for g, w in zip(got, want, strict=True):
+            for got_m, want_m in zip(g[1:], w[1:], strict=True):
+                assert got_m == (None if want_m is None else pytest.approx(want_m, rel=1e-9))
+    assert added == expected and expected >= 8
