@@ -29,6 +29,18 @@ FIGURES = (
     "planned", "planned_quantity", "done", "done_quantity", "missed", "moved", "open",
     "unplanned", "unplanned_quantity",
 )  # fmt: skip
+#: each figure's label: (Vietnamese, English)
+FIGURE_LABELS = {
+    "planned": ("Số việc kế hoạch", "Planned items"),
+    "planned_quantity": ("Khối lượng kế hoạch", "Planned quantity"),
+    "done": ("Đã làm", "Done"),
+    "done_quantity": ("Khối lượng đã làm", "Quantity done"),
+    "missed": ("Không làm", "Missed"),
+    "moved": ("Đã dời", "Moved"),
+    "open": ("Chưa đến hạn / chưa ghi", "Open"),
+    "unplanned": ("Ngoài kế hoạch", "Unplanned"),
+    "unplanned_quantity": ("Khối lượng ngoài kế hoạch", "Unplanned quantity"),
+}
 #: what ``item_properties`` reads, loaded with the items instead of one query per item
 ITEM_DETAILS = (
     joinedload(PlanItem.plan), joinedload(PlanItem.unit), joinedload(PlanItem.assignee),

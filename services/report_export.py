@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
+from services.plan_figures import FIGURE_LABELS
 from services.reports import Report, ReportFigures
 from services.spreadsheet import safe_text
 
@@ -107,13 +108,32 @@ def _months_sheet(wb: Workbook, cur: ReportFigures) -> None:
         _row(ws, i, [f"{month:%m/%Y}", n], [None, INT_FORMAT])
 
 
+def _plan_sheet(wb: Workbook, report: Report) -> None:
+    """Plan against actual of the unit, per type of work (only for a unit's report)."""
+    plan = report.plan
+    ws = wb.create_sheet("Kế hoạch – thực hiện")
+    names = list(FIGURE_LABELS)
+    _header(ws, 1, ["Loại việc", "Đơn vị tính", *(FIGURE_LABELS[n][0] for n in names)])
+    formats = [None, None, *(DEC_FORMAT if n.endswith("quantity") else INT_FORMAT for n in names)]
+    for i, r in enumerate(plan.rows, start=2):
+        _row(ws, i, [r["type_name"], r["unit"], *(r[n] for n in names)], formats)
+    total = ["Cộng", None, *(plan.totals.get(n) for n in names)]
+    _row(ws, len(plan.rows) + 2, total, formats)
+    for cell in ws[len(plan.rows) + 2]:
+        cell.font = Font(bold=True)
+    ws.column_dimensions["A"].width = 45
+
+
 def report_workbook(report: Report) -> bytes:
-    """The report as .xlsx bytes: summary with comparison, by type, by criterion, by month."""
+    """The report as .xlsx bytes: summary with comparison, by type, by criterion, by month,
+    and plan against actual when it is a unit's report."""
     wb = Workbook()
     _summary_sheet(wb, report)
     _types_sheet(wb, report.current)
     _criteria_sheet(wb, report.current)
     _months_sheet(wb, report.current)
+    if report.plan is not None:
+        _plan_sheet(wb, report)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -26,6 +26,7 @@ from geo.models import (
 )
 from services.lineage import map_units
 from services.periods import Period
+from services.plan_figures import PlanVsActual, plan_vs_actual
 
 SATURDAY = 5
 
@@ -71,6 +72,8 @@ class ReportFigures:
 class Report:
     current: ReportFigures
     previous: ReportFigures
+    #: plan against actual of the unit (None for the whole province)
+    plan: PlanVsActual | None = None
 
     def change(self, name: str) -> float | None:
         """Relative change of a figure against the previous period (None when it was 0)."""
@@ -207,6 +210,7 @@ def period_report(session: Session, period: Period, organiser_id: int | None = N
     return Report(
         figures_for(session, period, organiser_id),
         figures_for(session, previous_period(period), organiser_id),
+        None if organiser_id is None else plan_vs_actual(session, organiser_id, period),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.plan_figures import FIGURE_LABELS
 from webmap.i18n import current_language
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -54,15 +55,6 @@ TEXT: dict[str, tuple[str, str]] = {
         "Draw a point, line or area on the map, or just choose the commune.",
     ),
     "progress": ("Kế hoạch so với thực hiện", "Plan against actual"),
-    "f_planned": ("Số việc kế hoạch", "Planned items"),
-    "f_planned_quantity": ("Khối lượng kế hoạch", "Planned quantity"),
-    "f_done": ("Đã làm", "Done"),
-    "f_done_quantity": ("Khối lượng đã làm", "Quantity done"),
-    "f_missed": ("Không làm", "Missed"),
-    "f_moved": ("Đã dời", "Moved"),
-    "f_open": ("Chưa đến hạn / chưa ghi", "Open"),
-    "f_unplanned": ("Ngoài kế hoạch", "Unplanned"),
-    "f_unplanned_quantity": ("Khối lượng ngoài kế hoạch", "Unplanned quantity"),
     "total": ("Cộng", "Total"),
     "saturday": ("Thứ Bảy tới", "The coming Saturday"),
     "nothing_planned": ("Không có việc nào được lên kế hoạch.", "Nothing is planned."),
@@ -92,6 +84,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "legend_planned": ("Việc đã lên kế hoạch", "Planned work"),
     "legend_undone": ("Xã có việc chưa làm", "Communes with undone planned work"),
 }
+
+
+TEXT.update({f"f_{name}": label for name, label in FIGURE_LABELS.items()})
 
 
 def pt(key: str) -> str:

@@ -165,3 +165,58 @@ def test_hostile_unit_name_stays_text_in_the_workbook(seeded, scenario):
         wb.close()
     for text in HOSTILE_STRINGS[:5]:
         assert "<script" not in bar_chart_svg([(text, 1)], text).replace("&lt;script", "")
+
+
+def test_unit_report_carries_plan_against_actual(seeded):
+    """Sở Xây dựng plans two road repairs in January 2026 (2 km on 10/01, 3 km on 17/01); the
+    first is done with 1.5 km, the second missed. The report of January says: planned 2 items,
+    5 km; done 1, 1.5 km; missed 1 — in the service, the workbook and (per unit only)."""
+    from services import plan_progress, plans
+
+    org = seeded.scalars(sa.select(Organisation).where(Organisation.code == "QT44-SXD")).one()
+    january = Period.month(2026, 1)
+    plan = plans.create_plan(
+        seeded,
+        {"organisation_id": org.id, "period_from": "2026-01-01", "period_to": "2026-01-31",
+         "title": "Kế hoạch tháng 1", "kind": "unit"},
+        "test",
+    )  # fmt: skip
+    items = [
+        plans.add_item(
+            seeded,
+            plan.id,
+            {
+                "planned_date": day,
+                "unit_id": _commune(seeded, "Xã Vĩnh Linh"),
+                "type_code": "ROAD_REPAIR",
+                "planned_quantity": km,
+            },
+            "test",
+        )  # fmt: skip
+        for day, km in (("10/01/2026", 2), ("17/01/2026", 3))
+    ]
+    form = plan_progress.activity_prefill(seeded, items[0].id, today=dt.date(2026, 11, 26))
+    plan_progress.record_activity(
+        seeded, items[0].id, {**form, "quantity": 1.5}, "test", today=dt.date(2026, 11, 26)
+    )
+    plan_progress.mark_missed(seeded, items[1].id, "Mưa lớn", "test", items[1].version)
+
+    report = period_report(seeded, january, org.id)
+    road = next(r for r in report.plan.rows if r["type_code"] == "ROAD_REPAIR")
+    assert (road["planned"], road["planned_quantity"], road["done"], road["done_quantity"]) == (
+        2, 5.0, 1, 1.5)  # fmt: skip
+    assert road["missed"] == 1
+    assert period_report(seeded, january).plan is None  # the province has no single plan
+
+    wb = openpyxl.load_workbook(io.BytesIO(report_workbook(report)))
+    try:
+        sheet = wb["Kế hoạch – thực hiện"]
+        headers = [c.value for c in sheet[1]]
+        row = next(
+            r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == road["type_name"]
+        )
+        assert row[headers.index("Khối lượng kế hoạch")] == 5.0
+        assert row[headers.index("Khối lượng đã làm")] == 1.5
+        assert row[headers.index("Không làm")] == 1
+    finally:
+        wb.close()

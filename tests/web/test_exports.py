@@ -270,3 +270,18 @@ def test_sign_in_required_and_jobs_are_private(app):
     assert app.extensions["ntm_exports"].wait(job_id, 120).status == "done"
     with viewer.get(f"/api/exports/{job_id}/file") as r:
         assert r.status_code == 200 and r.get_data().startswith(b"%PDF")
+
+
+def test_unit_report_page_shows_plan_against_actual(client, seeded_engine):
+    from sqlalchemy.orm import Session
+
+    from geo.models import Organisation
+
+    with Session(seeded_engine) as s:
+        org_id = s.scalar(sa.select(Organisation.id).where(Organisation.code == "QT44-SXD"))
+    with client.get(f"/reports/print?from=2026-01-01&to=2026-03-31&unit={org_id}") as r:
+        html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert "Kế hoạch so với thực hiện" in html and "Khối lượng đã làm" in html
+    with client.get("/reports/print?from=2026-01-01&to=2026-03-31") as r:
+        assert "Kế hoạch so với thực hiện" not in r.get_data(as_text=True)

@@ -28,11 +28,14 @@ from flask import (
 )
 
 from geo.errors import NotFoundError, NtmError
+from geo.models import Organisation
 from services.export_jobs import ExportQueue, Output
 from services.periods import Period
+from services.plan_figures import FIGURES
 from services.report_export import bar_chart_svg, report_workbook
 from services.reports import period_report, report_units
 from services.snapshots import PageSize, paper_size
+from webmap import plans_text
 from webmap.auth import current_user
 from webmap.blueprints.map_api import map_query
 from webmap.db import get_session
@@ -176,7 +179,8 @@ def report_print():
     return render_template(
         "exports/report.html", lang=current_language(), report=report, charts=charts,
         number=format_number, exported=format_date(dt.date.today()),
-        page_css=_page_css("A4", "portrait"),
+        page_css=_page_css("A4", "portrait"), pt=plans_text.pt, figures=FIGURES,
+        plan_org=None if unit is None else session.get(Organisation, unit),
     )  # fmt: skip
 
 
