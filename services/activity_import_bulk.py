@@ -90,17 +90,16 @@ def check_rows(session: Session, rows: list[Row], options: dict) -> list[Row]:
             for i, r in enumerate(rows) if r.drawn
         ],
     )  # fmt: skip
-    try:
-        communes = checks.communes_of_rows(session)
-        outside = [i for i, r in enumerate(rows) if r.drawn and i not in communes]
-        distances = checks.distances_to_province_m(session, outside) if outside else {}
-        for i, row in enumerate(rows):
-            _check_place(session, row, communes.get(i), distances.get(i), ref)
-        passed = [r for r in rows if not r.messages and _saturday_ok(session, r, options)]
-        if drawn and not options["accept_duplicates"]:
-            _find_twins(session, rows, passed)
-    finally:
-        checks.drop_rows(session)
+    # no try/finally: after a database error the transaction is rolled back, table and all
+    communes = checks.communes_of_rows(session)
+    outside = [i for i, r in enumerate(rows) if r.drawn and i not in communes]
+    distances = checks.distances_to_province_m(session, outside) if outside else {}
+    for i, row in enumerate(rows):
+        _check_place(session, row, communes.get(i), distances.get(i), ref)
+    passed = [r for r in rows if not r.messages and _saturday_ok(session, r, options)]
+    if drawn and not options["accept_duplicates"]:
+        _find_twins(session, rows, passed)
+    checks.drop_rows(session)
     return _settle(session, passed, options)
 
 
@@ -221,12 +220,14 @@ def write_rows(session: Session, accepted: list[Row], refused: list[Row], by: st
         for r in accepted
         for part in r.parts
     ]
-    links and session.execute(sa.insert(ActivityCommune), links)
+    if links:
+        session.execute(sa.insert(ActivityCommune), links)
     drawn = [r.activity.id for r in accepted if r.drawn]
     spatial.join_activities_to_communes(session, drawn, _day_rule(accepted))
     _load_communes(session, [r.activity for r in accepted])
     events = [_columns(audit_event(r.activity, "create", by, None)) for r in accepted]
-    events and session.execute(sa.insert(AuditEvent), [e | {"at": now} for e in events])
+    if events:
+        session.execute(sa.insert(AuditEvent), [e | {"at": now} for e in events])
     for row in refused:
         if row.twin is not None and not row.messages:
             twin_id = row.twin if isinstance(row.twin, int) else row.twin.activity.id
@@ -251,7 +252,8 @@ def _insert_activities(session: Session, activities: list[Activity]) -> None:
         for key, activity_id in session.execute(query):
             by_key[key].id = activity_id
     served = [{"activity_id": a.id, "criterion_id": c.id} for a in activities for c in a.criteria]
-    served and session.execute(activity_criterion.insert(), served)
+    if served:
+        session.execute(activity_criterion.insert(), served)
 
 
 def _day_rule(accepted: list[Row]) -> sa.ColumnElement | None:
