@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from geo.errors import ImportValidationError, NtmError
 from geo.models import Activity, AdminUnit, DatasetLoad
 from services import activities, activity_import_bulk
-from services.activity_import_checks import Lookups, plain
+from services.activity_import_checks import Lookups, named_elsewhere_message, plain
 from services.activity_input import parse_date
 from services.activity_query import activity_types, communes_on_day, organisers_on
 
@@ -229,8 +229,8 @@ def _check_commune_matches(activity: Activity, named: int | None, session: Sessi
     inside = {c.unit_id for c in activity.communes}
     if named and activity.geom is not None and named not in inside:
         unit = session.get(AdminUnit, named)
-        where = ", ".join(c.unit.name for c in activity.communes)
-        raise ValueError(f"Xã: toạ độ nằm ở {where}, không phải {unit.name} như ghi ở cột Xã.")
+        names = [c.unit.name for c in activity.communes]
+        raise ValueError(named_elsewhere_message(names, unit.name))
 
 
 def imported_keys(session: Session, keys: list[str]) -> dict[str, int]:

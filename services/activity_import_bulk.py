@@ -197,9 +197,8 @@ def _named_elsewhere(session: Session, row: Row) -> bool:
     named = row.data.get("named_unit_id")
     if not (named and row.drawn) or named in {u for u, _ in row.communes}:
         return False
-    where = ", ".join(name for _, name in row.communes)
     unit = session.get(AdminUnit, named)
-    row.messages = [f"Xã: toạ độ nằm ở {where}, không phải {unit.name} như ghi ở cột Xã."]
+    row.messages = [checks.named_elsewhere_message([n for _, n in row.communes], unit.name)]
     return True
 
 

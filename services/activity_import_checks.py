@@ -66,6 +66,11 @@ def _plain(text: str) -> str:
     return " ".join(bare.lower().split())
 
 
+def named_elsewhere_message(names: list[str], named: str) -> str:
+    """The refusal of coordinates that fall in other communes than the one named."""
+    return f"Xã: toạ độ nằm ở {', '.join(names)}, không phải {named} như ghi ở cột Xã."
+
+
 class Lookups:
     """Organisers, communes and criteria by name or code, one query per date and kind."""
 
