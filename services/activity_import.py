@@ -23,6 +23,7 @@ import hashlib
 import io
 import json
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
@@ -245,7 +246,7 @@ def imported_keys(session: Session, keys: list[str]) -> dict[str, int]:
     return found
 
 
-def _skipped(number: int, key: str, seen: dict, options: dict) -> RowResult | None:
+def _skipped(number: int, key: str, seen: dict[str, int], options: dict) -> RowResult | None:
     """A row identical to an earlier one of the file, or imported before."""
     if key in seen:
         return RowResult(number, "skipped", [f"Trùng hoàn toàn với dòng {seen[key]} trong tệp."])
@@ -282,21 +283,24 @@ def _import_row(session, number, values, lookups, options, seen) -> RowResult:
 
 
 def _import_per_row(session, rows, options) -> list[RowResult]:
-    lookups, seen = Lookups(session), {}
+    lookups, seen = Lookups(session), dict[str, int]()
     return [_import_row(session, n, v, lookups, options, seen) for n, v in rows]
 
 
 def _import_bulk(session, rows, options) -> list[RowResult]:
     """Row results of the set-based path (``services.activity_import_bulk``)."""
-    lookups, seen, results, candidates = Lookups(session), {}, {}, []
+    lookups, seen, candidates = Lookups(session), dict[str, int](), []
+    results: dict[int, RowResult] = {}
     for (number, values), key in zip(rows, options["keys"], strict=True):
-        results[number] = _skipped(number, key, seen, options)
-        if results[number] is None:
-            try:
-                data = row_data(values, lookups, options["zone"])
-                candidates.append(activity_import_bulk.Row(number, key, data))
-            except ValueError as exc:
-                results[number] = _refused(number, exc)
+        skipped = _skipped(number, key, seen, options)
+        if skipped is not None:
+            results[number] = skipped
+            continue
+        try:
+            data = row_data(values, lookups, options["zone"])
+            candidates.append(activity_import_bulk.Row(number, key, data))
+        except ValueError as exc:
+            results[number] = _refused(number, exc)
     accepted = activity_import_bulk.check_rows(session, candidates, options)
     refused = [r for r in candidates if r.activity is None]
     activity_import_bulk.write_rows(session, accepted, refused, options["by"])
@@ -330,7 +334,7 @@ def import_activities(
             f"Cách nhập «{mode}» không hợp lệ: chọn {' hoặc '.join(MODES)}."
         )
     rows = read_rows(content)
-    options = {
+    options: dict[str, Any] = {
         "by": by, "zone": zone, "today": today, "accept_not_saturday": accept_not_saturday,
         "accept_duplicates": accept_duplicates,
     }  # fmt: skip

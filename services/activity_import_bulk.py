@@ -62,8 +62,9 @@ class Row:
     parts: list = field(default_factory=list)
     criteria: list = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
-    #: the earlier row (``Row``) or recorded activity (``int``) this one likely duplicates
-    twin: object = None
+    #: the earlier row or recorded activity id this one likely duplicates (a list of
+    #: candidate earlier rows until they are settled)
+    twin: Row | int | list[Row] | None = None
     activity: Activity | None = None
 
     @property
@@ -198,7 +199,8 @@ def _named_elsewhere(session: Session, row: Row) -> bool:
     if not (named and row.drawn) or named in {u for u, _ in row.communes}:
         return False
     unit = session.get(AdminUnit, named)
-    row.messages = [checks.named_elsewhere_message([n for _, n in row.communes], unit.name)]
+    named_name = unit.name if unit else str(named)
+    row.messages = [checks.named_elsewhere_message([n for _, n in row.communes], named_name)]
     return True
 
 
@@ -210,27 +212,30 @@ def write_rows(session: Session, accepted: list[Row], refused: list[Row], by: st
     by one on SQLite to learn each id), and the ids come back by import key.
     """
     now = _now()
-    for row in accepted:
-        row.activity.created_at, row.activity.version, row.activity.is_demo = now, 1, False
-        _apply(session, row.activity, row.values, row.activity_type, [], row.criteria)
-    _insert_activities(session, [r.activity for r in accepted])
-    links = [
-        {"activity_id": r.activity.id, "unit_id": part.unit_id}
-        for r in accepted
-        for part in r.parts
-    ]
+    made = [(row, row.activity) for row in accepted if row.activity is not None]
+    for row, activity in made:
+        activity.created_at, activity.version, activity.is_demo = now, 1, False
+        _apply(session, activity, row.values, row.activity_type, [], row.criteria)
+    _insert_activities(session, [a for _, a in made])
+    links = [{"activity_id": a.id, "unit_id": p.unit_id} for r, a in made for p in r.parts]
     if links:
         session.execute(sa.insert(ActivityCommune), links)
-    drawn = [r.activity.id for r in accepted if r.drawn]
+    drawn = [a.id for r, a in made if r.drawn]
     spatial.join_activities_to_communes(session, drawn, _day_rule(accepted))
-    _load_communes(session, [r.activity for r in accepted])
-    events = [_columns(audit_event(r.activity, "create", by, None)) for r in accepted]
+    _load_communes(session, [a for _, a in made])
+    events = [_columns(audit_event(a, "create", by, None)) for _, a in made]
     if events:
         session.execute(sa.insert(AuditEvent), [e | {"at": now} for e in events])
     for row in refused:
-        if row.twin is not None and not row.messages:
-            twin_id = row.twin if isinstance(row.twin, int) else row.twin.activity.id
+        twin_id = _twin_id(row)
+        if twin_id is not None and row.values.activity_date and not row.messages:
             row.messages = [duplicate_warning(row.values.activity_date, twin_id).user_msg]
+
+
+def _twin_id(row: Row) -> int | None:
+    if isinstance(row.twin, Row):
+        return row.twin.activity.id if row.twin.activity is not None else None
+    return row.twin if isinstance(row.twin, int) else None
 
 
 def _columns(row) -> dict:
@@ -269,7 +274,7 @@ def _day_rule(accepted: list[Row]) -> sa.ColumnElement | None:
 
 def _load_communes(session: Session, activities: list[Activity]) -> None:
     """Set each activity's communes (ordered by name, as ``create_activity`` leaves them)."""
-    by_id = {a.id: [] for a in activities}
+    by_id: dict[int, list[ActivityCommune]] = {a.id: [] for a in activities}
     ids = list(by_id)
     for start in range(0, len(ids), 1000):
         query = (
