@@ -1,7 +1,8 @@
 """Spatial questions answered in the database, with the spatial index, on both backends.
 
 PostGIS uses its GiST index for ``ST_Intersects`` by itself; SpatiaLite does not,
-so every query here adds the ``SpatialIndex`` virtual-table filter there.
+so the queries about one shape add the ``SpatialIndex`` virtual-table filter there. Joins
+of the communes with many shapes run polygon by polygon instead (``polygons_then_shapes``).
 Lengths and areas are measured after transforming to ``METRIC_SRID``.
 """
 
