@@ -7,6 +7,7 @@ former district (``dist``) or a sponsoring department (``dept``).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -109,9 +110,7 @@ def build_pack(
     total = 1 + len(ids) + max(1, math.ceil(len(ids) / SUMMARY_ROWS_PER_PAGE))
     report = progress or (lambda *_: None)
     # the cover shows the whole province: neither the screen's extent nor a class filter
-    cover_state = PrintState(
-        state.theme, {}, state.list_id, False, state.labels, "none", state.lang
-    )
+    cover_state = dataclasses.replace(state, filters={}, activities=False, base="none", bbox=None)
     cover = map_sheet(session, query, cover_state, size, rows=rows)
     report(1, total, "Trang bìa")
     start, end = query.period()
@@ -124,7 +123,9 @@ def build_pack(
         map_data.criteria_set_on(session, query.day), "id", None
     )
     by_id = {r["id"]: r for r in rows}
-    page_state = PrintState(state.theme, {}, state.list_id, True, True, "none", state.lang)
+    page_state = dataclasses.replace(
+        state, filters={}, activities=True, labels=True, base="none", bbox=None
+    )
     activities = activity_features(session, query)
     pages = []
     for i, unit_id in enumerate(ids, start=2):
@@ -141,6 +142,7 @@ def build_pack(
                     level=2,
                     rows=rows,
                     activities=activities,
+                    theme=cover.theme,
                 ),
                 ntm=ntm_labels.get(ntm["assign"].get(unit_id), "chưa có dữ liệu"),
                 sponsors=[names.get(d, str(d)) for d in row["sponsors"]],

@@ -2,8 +2,10 @@
 layers, a legend, a subtitle and the data sources. Used by the print and meeting-pack pages.
 
 The colours and classes come from the same functions as the screen's
-(``services.map_themes.classify`` + ``webmap.planner_map.style_theme``) and the filters are
-the screen's (``planner.js`` ``matches``), so the meeting gets the map the planner saw.
+(``services.map_themes.classify`` + ``webmap.planner_map.style_theme``; the analysis themes
+``priority``, ``cover`` and ``gap`` from ``services.theme_values``, which repeats the rules of
+``analysis.js``/``coverage.js``) and the filters are the screen's (``planner.js`` ``matches``),
+so the meeting gets the map the planner saw.
 """
 
 from __future__ import annotations
@@ -17,14 +19,17 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from geo.errors import NtmError
 from geo.models import ActivityType, Organisation, PriorityList, PriorityListItem, UnitGeometry
-from services import map_activities, map_boundaries, map_data, map_themes
+from services import map_activities, map_boundaries, map_data, map_themes, ranking, theme_values
 from services.print_map import Feature, MapLayers, View, fit_view, render_svg, tiles_for
-from webmap.i18n import format_date
+from webmap.analysis_text import messages as analysis_messages
+from webmap.i18n import format_date, format_number
 from webmap.planner_map import basemap_choices, style_theme
 from webmap.planner_text import messages
 
 FILTER_KEYS = ("diff", "cstat", "ntm", "dept", "dist", "cls")
+ALL_THEMES = (*map_themes.THEMES, *theme_values.ANALYSIS_THEMES)
 _geometry_cache: dict[tuple, tuple[dict[int, shapely.Geometry], shapely.Geometry]] = {}
 _cache_lock = threading.Lock()
 _CACHE_SIZE = 6
@@ -42,12 +47,18 @@ class PrintState:
     base: str = "none"
     lang: str = "vi"
     bbox: tuple[float, float, float, float] | None = None
+    #: ``w=`` (priority weights) and ``cov=`` (report period) as the planner map writes them
+    weights: str = ""
+    cov: str = ""
 
     @classmethod
     def from_args(cls, args, lang: str) -> PrintState:
-        theme = args.get("theme", "difficulty")
-        if theme not in map_themes.THEMES:
-            theme = "difficulty"
+        theme = args.get("theme") or "difficulty"
+        if theme not in ALL_THEMES:
+            raise NtmError(
+                f"Không có chủ đề bản đồ “{theme}” (tham số “theme”). "
+                f"Các chủ đề: {', '.join(ALL_THEMES)}."
+            )
         bbox = None
         try:
             parts = [float(v) for v in args.get("bbox", "").split(",")]
@@ -65,6 +76,10 @@ class PrintState:
             base=args.get("base", "none") or "none",
             lang=lang,
             bbox=bbox,
+            # the print URL also has ``w`` = sheet width (digits only); the planner's weights
+            # always have commas (``writeWeights`` writes every factor)
+            weights=next((v for v in args.getlist("w") if "," in v), ""),
+            cov=args.get("cov", ""),
         )
 
 
@@ -130,6 +145,8 @@ class MapSheet:
     tiles: list
     rows: list[dict]
     theme: dict
+    #: a line under the legend (the priority theme's maximum score)
+    note: str = ""
 
 
 def department_names(session: Session) -> dict[int, str]:
@@ -177,14 +194,13 @@ def _activity_layer(features, types: dict[str, ActivityType], bounds) -> tuple[l
 def map_sheet(
     session: Session, query: map_data.MapQuery, state: PrintState, size: tuple[int, int],
     *, focus: int | None = None, level: int = 1, rows: list[dict] | None = None,
-    activities: list | None = None,
+    activities: list | None = None, theme: dict | None = None,
 ) -> MapSheet:  # fmt: skip
-    """The map of ``state`` at ``size`` px; ``focus`` zooms to one commune and outlines it."""
-    text = messages(state.lang)
+    """The map of ``state`` at ``size`` px; ``focus`` zooms to one commune and outlines it;
+    ``theme`` is a theme already computed for the same state (the pack's pages)."""
+    text = {**messages(state.lang), **analysis_messages(state.lang)}
     rows = rows if rows is not None else map_data.commune_rows(session, query)
-    theme = style_theme(
-        map_themes.classify(rows, state.theme), state.lang, department_names(session)
-    )
+    theme = theme or sheet_theme(session, rows, state)
     classes = {c["key"]: c for c in theme["classes"]}
     ntm_assign = map_themes.classify(rows, "ntm")["assign"] if state.filters.get("ntm") else {}
     geoms = geometries(session, query.day, level)
@@ -235,7 +251,67 @@ def map_sheet(
     return MapSheet(
         render_svg(view, layers, transparent=state.base != "none"),
         title, legend, activity_legend, view, _tiles(view, state.base), rows, theme,
+        theme.get("note", ""),
     )  # fmt: skip
+
+
+def sheet_theme(session: Session, rows: list[dict], state: PrintState) -> dict:
+    """The theme of ``state`` as the screen styles it: ``classes`` (key, color, label),
+    ``assign``; the analysis themes also keep their ``values`` (weights, period)."""
+    if state.theme not in theme_values.ANALYSIS_THEMES:
+        return style_theme(
+            map_themes.classify(rows, state.theme), state.lang, department_names(session)
+        )
+    values = theme_values.theme_values(
+        session, state.theme, weights=state.weights, cov=state.cov, list_id=state.list_id,
+        today=dt.date.today(),
+    )  # fmt: skip
+    text, lang = analysis_messages(state.lang), state.lang
+    note = ""
+    if values.theme == "priority":
+        note = text["rank_max_note"].replace("{max}", format_number(values.max_score, 1, lang))
+    elif values.theme == "gap" and state.list_id is None:
+        note = text["gap_no_activity_need_list"]
+    return {
+        "theme": values.theme,
+        "classes": [dict(c, label=class_label(values.theme, c, text, lang)) for c in values.classes],
+        "assign": values.assign,
+        "note": note,
+        "values": values,
+    }  # fmt: skip
+
+
+def class_label(theme: str, c: dict, text: dict[str, str], lang: str) -> str:
+    """A class's legend label, worded like analysis.js / coverage.js."""
+    if theme == "priority":
+        low, high = format_number(c["low"], 1, lang), format_number(c["high"], 1, lang)
+        return text["rank_score_class"].replace("{low}", low).replace("{high}", high)
+    if theme == "cover":
+        low, high = c["low"], c["high"]
+        if high == 0:
+            return text["cover_class_zero"]
+        return f"≥ {low}" if high is None else str(low) if low == high else f"{low}–{high}"
+    names = {"no_activity": "gap_no_activity", "waiting": "gap_waiting",
+             "crowded": "gap_crowded", "unmet_open": "gap_unmet", "none": "gap_other"}  # fmt: skip
+    return text[names[c["key"]]]
+
+
+def _analysis_subtitle(state: PrintState, sheet: MapSheet) -> str:
+    """The weights (when they are not the defaults) or the report period of an analysis theme."""
+    values = sheet.theme.get("values")
+    if values is None:
+        return ""
+    text, lang = analysis_messages(state.lang), state.lang
+    if values.theme == "priority":
+        if values.weights == ranking.DEFAULT_WEIGHTS:
+            return ""
+        shown = ", ".join(
+            f"{text[f'factor_{name}']} {format_number(w, 1, lang)}"
+            for name, w in values.weights.items()
+        )
+        return f"{text['rank_weights']}: {shown}"
+    p = values.period
+    return f"{text['cover_title']}: {p.label} ({format_date(p.start)} – {format_date(p.end)})"
 
 
 def _tiles(view: View, base: str, setting: str | None = None) -> list:
@@ -250,6 +326,8 @@ def subtitle(session: Session, query: map_data.MapQuery, state: PrintState, shee
     """What the map shows, in words: theme, filters, period (dd/mm/yyyy)."""
     text = messages(state.lang)
     parts = [f"{text['theme']}: {sheet.legend_title}"]
+    if extra := _analysis_subtitle(state, sheet):
+        parts.append(extra)
     f = state.filters
     if f.get("diff"):
         parts.append(f"{text['difficulty']}: {text.get(f['diff'], f['diff'])}")
