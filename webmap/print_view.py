@@ -248,6 +248,8 @@ def map_sheet(
     )
     legend = [dict(c, count=counts.get(c["key"], 0)) for c in theme["classes"]]
     title = text[f"theme_{state.theme}"]
+    if (period := getattr(theme.get("values"), "period", None)) is not None:
+        title += f" ({period.label})"  # as the screen's legendTitle
     return MapSheet(
         render_svg(view, layers, transparent=state.base != "none"),
         title, legend, activity_legend, view, _tiles(view, state.base), rows, theme,
@@ -311,7 +313,7 @@ def _analysis_subtitle(state: PrintState, sheet: MapSheet) -> str:
         )
         return f"{text['rank_weights']}: {shown}"
     p = values.period
-    return f"{text['cover_title']}: {p.label} ({format_date(p.start)} – {format_date(p.end)})"
+    return f"{text['cover_title']}: {format_date(p.start)} – {format_date(p.end)}"
 
 
 def _tiles(view: View, base: str, setting: str | None = None) -> list:

@@ -138,7 +138,8 @@ def test_cover_legend_counts_the_period_activities(client, seeded_engine, visits
     expected = {label: sum(low <= n <= high for n in counts) for label, low, high in bins}
     assert legend(page) == expected
     assert expected["1"] >= 1 and expected["2–3"] >= 1 and expected["≥ 7"] >= 1
-    assert "Quý III/2025 (01/07/2025 – 30/09/2025)" in subtitle(page)
+    assert "Độ phủ trong kỳ báo cáo (Quý III/2025)" in subtitle(page)
+    assert "01/07/2025 – 30/09/2025" in subtitle(page)
     # another period: the same communes had nothing then
     other = legend(fetch(client, {"theme": "cover", "cov": "range:2025-10-01:2025-10-31"}))
     assert other["Không có hoạt động"] == len(counts)
@@ -188,3 +189,47 @@ def test_meeting_pack_cover_keeps_the_theme(client, seeded_engine, visits):
     cover = page.split('class="sheet atlas"', 1)[0]
     assert legend(cover) == legend(fetch(client, {"theme": "cover", "cov": "quarter:2025:3"}))
     assert "Độ phủ trong kỳ báo cáo" in cover and "Quý III/2025" in cover
+
+
+SCREEN_LEGEND = """() => Array.from(document.querySelectorAll('#legend li[data-key]')).map(li => [
+    li.querySelector('span:not(.swatch):not(.count)').textContent,
+    Number(li.querySelector('.count').textContent.replace(/\\./g, ''))])"""
+PRINT_LEGEND = """() => Array.from(document.querySelectorAll('aside.legend li')).slice(0, 5).map(li => [
+    li.querySelector('.label').textContent, Number(li.querySelector('.count').textContent)])"""
+
+
+@pytest.mark.browser
+def test_print_legend_is_the_screen_legend(backend, seeded_engine, visits):
+    """The planner map in Chromium and its print view, same URL: same labels, counts, order."""
+    if backend != "spatialite":
+        pytest.skip("browser tests run on the SpatiaLite file database")
+    from tests.e2e.browser import chromium_page, e2e_app, serve_app
+    from tests.web.auth_fixtures import ensure_user
+
+    username, _ = ensure_user(seeded_engine, "planner")
+    url = seeded_engine.url.render_as_string(hide_password=False)
+    ready = {
+        "priority": "window.ntmRankReady === true",
+        "cover": "window.ntmCoverageReady >= 1",
+        "gap": "window.ntmCoverageReady >= 1",
+    }
+    with serve_app(e2e_app(url)) as base, chromium_page(base, username) as page:
+        for theme, cov in (
+            ("priority", ""),
+            ("cover", "quarter:2025:3"),
+            ("gap", "quarter:2025:3"),
+        ):
+            query = f"theme={theme}" + (f"&cov={cov}" if cov else "")
+            page.goto(f"{base}/map?{query}")
+            page.wait_for_function(f"() => window.ntmReady === true && {ready[theme]}")
+            page.wait_for_function(
+                "() => document.querySelectorAll('#legend li[data-key]').length === 5"
+            )
+            screen = page.evaluate(SCREEN_LEGEND)
+            heading = page.text_content("#legend h3")
+            page.goto(f"{base}/map/print?{query}")
+            printed = page.evaluate(PRINT_LEGEND)
+            assert printed == screen, theme
+            assert page.text_content("aside.legend h3") == heading
+            assert sum(n for _, n in screen) == 78
+        assert not page.outside and not page.errors
