@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from geo.errors import ImportValidationError, NtmError
 from geo.models import Activity, AdminUnit, DatasetLoad
 from services import activities, activity_import_bulk
+from services.accounts import OWN_ACTIVITIES_ONLY
 from services.activity_import_checks import Lookups, named_elsewhere_message, plain
 from services.activity_input import parse_date
 from services.activity_query import activity_types, communes_on_day, organisers_on
@@ -198,8 +199,13 @@ def _place(values: dict, data: dict, zone: str) -> None:
         data.update(coordinates=f"{x}; {y}", notation="vn2000", zone=zone)
 
 
-def row_data(values: dict, lookups: Lookups, zone: str = "tm3") -> dict:
-    """A row's values as the input of ``create_activity``; ``ValueError`` names what is wrong."""
+def row_data(
+    values: dict, lookups: Lookups, zone: str = "tm3", own_organiser_id: int | None = None
+) -> dict:
+    """A row's values as the input of ``create_activity``; ``ValueError`` names what is wrong.
+
+    ``own_organiser_id``: the importer is a unit officer, who may import only their unit's work.
+    """
     day = parse_date(values.get("activity_date"))
     if day is None:
         raise ValueError("Ngày: chưa nhập ngày hoạt động.")
@@ -215,6 +221,8 @@ def row_data(values: dict, lookups: Lookups, zone: str = "tm3") -> dict:
     if not organiser:
         raise ValueError("Đơn vị tổ chức: chưa nhập.")
     data["organiser_id"] = lookups.organiser(organiser, day)
+    if own_organiser_id is not None and data["organiser_id"] != own_organiser_id:
+        raise ValueError(f"Đơn vị tổ chức: {OWN_ACTIVITIES_ONLY}")
     if _cell_text(values.get("criteria")):
         data["criteria_ids"] = lookups.criteria(_cell_text(values.get("criteria")), day)
     _place(values, data, zone)
@@ -269,7 +277,7 @@ def _import_row(session, number, values, lookups, options, seen) -> RowResult:
         return skipped
     try:
         with session.begin_nested():
-            data = row_data(values, lookups, options["zone"])
+            data = row_data(values, lookups, options["zone"], options["own_organiser_id"])
             data["confirm_not_saturday"] = options["accept_not_saturday"]
             data["confirm_duplicate"] = options["accept_duplicates"]
             named = data.pop("named_unit_id", None)
@@ -297,7 +305,7 @@ def _import_bulk(session, rows, options) -> list[RowResult]:
             results[number] = skipped
             continue
         try:
-            data = row_data(values, lookups, options["zone"])
+            data = row_data(values, lookups, options["zone"], options["own_organiser_id"])
             candidates.append(activity_import_bulk.Row(number, key, data))
         except ValueError as exc:
             results[number] = _refused(number, exc)
@@ -325,8 +333,12 @@ def import_activities(
     today: dt.date | None = None,
     filename: str = "tệp Excel",
     method: str = "bulk",
+    own_organiser_id: int | None = None,
 ) -> ImportReport:
-    """Check every row and write the accepted ones (all or nothing, or the valid ones)."""
+    """Check every row and write the accepted ones (all or nothing, or the valid ones).
+
+    ``own_organiser_id``: set for a unit officer; rows organised by another unit are refused.
+    """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}")
     if mode not in MODES:
@@ -336,7 +348,7 @@ def import_activities(
     rows = read_rows(content)
     options: dict[str, Any] = {
         "by": by, "zone": zone, "today": today, "accept_not_saturday": accept_not_saturday,
-        "accept_duplicates": accept_duplicates,
+        "accept_duplicates": accept_duplicates, "own_organiser_id": own_organiser_id,
     }  # fmt: skip
     options["keys"] = [import_key(v) for _, v in rows]
     options["imported"] = imported_keys(session, options["keys"])

@@ -17,6 +17,7 @@ from geo.errors import ImportValidationError
 from geo.models import Activity, AuditEvent, DatasetLoad
 from geo.spatial import communes_for_geometry, join_activities_to_communes, to_db_geometry
 from services import activities as svc
+from services.accounts import OWN_ACTIVITIES_ONLY
 from services.activity_import import HEADERS, RowResult, import_activities, template_workbook
 from services.communes import communes_on
 from services.demo import NEW_UNITS_DAY
@@ -394,3 +395,22 @@ def test_join_activities_to_communes_matches_communes_for_geometry(seeded):
             for got_m, want_m in zip(g[1:], w[1:], strict=True):
                 assert got_m == (None if want_m is None else pytest.approx(want_m, rel=1e-9))
     assert added == expected and expected >= 8
+
+
+@pytest.mark.parametrize("method", ["bulk", "per_row"])
+def test_unit_officer_imports_only_their_own_units_work(seeded, method):
+    """An officer of Sở Xây dựng imports a file with a row of Sở NN&MT: that row is refused
+    (both paths), and with all-or-nothing nothing is written."""
+    rows = _good_rows(seeded)
+    own = _organiser(seeded, "QT44-SXD").id
+    content = workbook(rows)
+    with pytest.raises(ImportValidationError) as refused:
+        import_activities(seeded, content, BY, today=TODAY, own_organiser_id=own, method=method)
+    assert _count(seeded) == 0
+    [bad] = [d for d in refused.value.details if d["status"] == "refused"]
+    assert bad["row"] == 4  # the third data row: Sở NN&MT
+    assert bad["messages"] == ["Đơn vị tổ chức: " + OWN_ACTIVITIES_ONLY]
+    report = import_activities(
+        seeded, content, BY, today=TODAY, own_organiser_id=own, method=method, mode="valid_only"
+    )
+    assert [r.status for r in report.rows] == ["accepted", "accepted", "refused", "accepted"]

@@ -333,3 +333,16 @@ def test_self_crossing_polygon_refused_then_repaired_on_request(client, places):
     assert [c["name"] for c in body["communes"]] == ["Xã Vĩnh Linh"] and body["communes"][0][
         "area_m2"
     ] > 0
+
+
+def test_unit_officer_import_refuses_other_units_rows(app, baseline):
+    from tests.web.auth_fixtures import login
+
+    officer = login(app.test_client(), "department_officer", "QT44-SXD")
+    rows = [_row(commune="Xã Vĩnh Linh", village="Thôn Một"),
+            _row(commune="Xã Vĩnh Linh", organiser="Sở NN&MT")]  # fmt: skip
+    data = {"file": (io.BytesIO(workbook(rows)), "a.xlsx"), "mode": "valid_only"}
+    with officer.post("/activities/import", data=data) as r:
+        page = r.get_data(as_text=True)
+    assert r.status_code == 200 and "Đã nhập: 1" in page and "Bị từ chối: 1" in page
+    assert "chỉ được ghi và sửa hoạt động do chính đơn vị mình tổ chức" in page

@@ -15,11 +15,13 @@ from geo import tracks
 from geo.errors import NtmError
 from services import activities as svc
 from services import activity_query as query
+from services.accounts import UNIT_ROLES
 from services.activity_export import export_activities
 from services.activity_import import MAX_IMPORT_BYTES, import_activities, template_workbook
 from services.activity_input import parse_date
 from services.plan_progress import activity_prefill
 from webmap.activities_text import script_text, tr
+from webmap.auth import current_user
 from webmap.db import get_session
 from webmap.identity import current_user_name
 
@@ -213,6 +215,9 @@ def import_excel():
         "accept_duplicates": request.form.get("accept_duplicates") == "1",
     }
     session = get_session()
+    user = current_user()
+    if user is not None and user.role in UNIT_ROLES:
+        options["own_organiser_id"] = user.organisation_id
     try:
         report = import_activities(
             session, content, current_user_name(), filename=filename, **options
