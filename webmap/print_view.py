@@ -78,7 +78,7 @@ class PrintState:
             bbox=bbox,
             # the print URL also has ``w`` = sheet width (digits only); the planner's weights
             # always have commas (``writeWeights`` writes every factor)
-            weights=next((v for v in args.getlist("w") if "," in v), ""),
+            weights=args.get("w", ""),
             cov=args.get("cov", ""),
         )
 

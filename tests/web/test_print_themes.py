@@ -93,8 +93,7 @@ def test_priority_legend_is_the_ranking_classed_like_the_screen(client, seeded_e
 
 
 def sheet_legend(app, url: str) -> tuple[dict[str, int], str]:
-    """Legend and subtitle of the print view for ``url`` through ``map_sheet``/``subtitle``
-    (the ``/map/print`` route reads ``w`` as the sheet width too, see ``_sheet_size``)."""
+    """Legend and subtitle of the print view for ``url`` through ``map_sheet``/``subtitle``."""
     from flask import request
 
     from webmap.blueprints.map_api import map_query
@@ -113,11 +112,14 @@ def sheet_legend(app, url: str) -> tuple[dict[str, int], str]:
 def test_a_changed_weight_changes_the_classes(app, client, seeded_engine):
     default, _ = sheet_legend(app, "/map/print?theme=priority")
     assert default == legend(fetch(client, {"theme": "priority"}))
-    changed, text = sheet_legend(app, "/map/print?theme=priority&w=0,0,0,0,0,10&w=1122")
+    changed, text = sheet_legend(app, "/map/print?theme=priority&w=0,0,0,0,0,10")
     weights = dict.fromkeys(ranking.DEFAULT_WEIGHTS, 0.0) | {"no_sponsor": 10.0}
     assert changed == expected_priority(seeded_engine, weights)
     assert changed != default
     assert "Trọng số các yếu tố" in text and "Chưa có đơn vị đỡ đầu 10,0" in text
+    # the route itself: weights in ``w``, the sheet size in ``sheet_w``/``sheet_h``
+    with client.get("/map/print?theme=priority&w=0,0,0,0,0,10&sheet_w=1122&sheet_h=793") as r:
+        assert r.status_code == 200 and "Chưa có đơn vị đỡ đầu 10,0" in r.get_data(as_text=True)
     # read like the sliders: above 10 is 10, a word keeps the default
     capped, _ = sheet_legend(app, "/map/print?theme=priority&w=abc,0,0,0,0,99")
     weights["difficulty"] = ranking.DEFAULT_WEIGHTS["difficulty"]

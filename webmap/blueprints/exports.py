@@ -72,7 +72,8 @@ def font(name: str):
 
 
 def _sheet_size() -> tuple[int, int]:
-    w, h = request.args.get("w", "1122"), request.args.get("h", "793")
+    # not ``w``: the map's own query uses ``w`` for the priority weights
+    w, h = request.args.get("sheet_w", "1122"), request.args.get("sheet_h", "793")
     if not (w.isdigit() and h.isdigit()) or not (300 <= int(w) <= 4000 and 200 <= int(h) <= 4000):
         raise NtmError("Kích thước trang in phải từ 300×200 đến 4000×4000 điểm ảnh.")
     return int(w), int(h)
@@ -247,8 +248,8 @@ def _job_plan(payload: dict):
             "title": title,
             "paper": paper,
             "orientation": orientation,
-            "w": size.width_px,
-            "h": size.height_px - (0 if kind == "png" else 2),
+            "sheet_w": size.width_px,
+            "sheet_h": size.height_px - (0 if kind == "png" else 2),
         }
     )
     if kind == "report":
