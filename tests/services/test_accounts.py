@@ -65,7 +65,9 @@ def test_lockout_after_failures_then_unlock_after_wait(session):
     now = dt.datetime(2026, 11, 26, 8, 0)
     for _ in range(3):
         with pytest.raises(accounts.AuthenticationError):
-            accounts.authenticate(session, "viewer1", "sai", max_failures=3, lock_minutes=10, now=now)
+            accounts.authenticate(
+                session, "viewer1", "sai", max_failures=3, lock_minutes=10, now=now
+            )
     # locked: even the right password is refused while the lock lasts
     with pytest.raises(accounts.AccountLockedError, match="10 phút"):
         accounts.authenticate(session, "viewer1", PASSWORD, max_failures=3, now=now)
