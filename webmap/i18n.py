@@ -39,6 +39,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "not_found": {"vi": "Không tìm thấy trang này.", "en": "Page not found."},
     "sources": {"vi": "Nguồn dữ liệu", "en": "Data sources"},
+    "area_measured": {"vi": "diện tích đo từ ranh giới", "en": "area measured on the boundaries"},
+    "area_published": {"vi": "công bố theo nguồn", "en": "published by the source"},
     "nav_label": {"vi": "Các trang chính", "en": "Main pages"},
     "nav_map": {"vi": "Bản đồ điều phối", "en": "Planner map"},
     "nav_activities": {"vi": "Hoạt động", "en": "Activities"},

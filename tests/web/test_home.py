@@ -31,3 +31,10 @@ def test_header_links_to_the_main_pages(client):
     for href, label in (("/map", "Bản đồ điều phối"), ("/activities", "Hoạt động"),
                         ("/priority-lists", "Danh sách ưu tiên")):  # fmt: skip
         assert f'<a href="{href}">{label}</a>' in text
+
+
+def test_measured_and_published_areas_side_by_side(client):
+    text = client.get("/").get_data(as_text=True)
+    # measured in EPSG:32648 from the polygons; published by the source (areaKm2)
+    assert "diện tích đo từ ranh giới 12.685,5 km²" in text
+    assert "công bố theo nguồn 12.700,0 km²" in text

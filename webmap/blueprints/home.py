@@ -34,5 +34,15 @@ def index():
         communes, labels, t("legend_difficulty"), current_app.config["NTM_BASEMAP"]
     )
     return render_template(
-        "home.html", map_html=fmap.get_root().render(), commune_count=len(communes)
+        "home.html",
+        map_html=fmap.get_root().render(),
+        commune_count=len(communes),
+        area_km2=format_number(communes["area_km2"].sum(), 1, lang),
+        official_area_km2=format_number(_total(communes["official_area_km2"]), 1, lang),
     )
+
+
+def _total(values) -> float | None:
+    """The sum, or None when no value is known (unknown is not zero)."""
+    known = values.dropna()
+    return float(known.sum()) if len(known) else None

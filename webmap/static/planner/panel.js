@@ -32,7 +32,8 @@
     var app = NTM.app, html = "";
     html += "<h2>" + esc(p.name) + "</h2>";
     html += '<dl><dt>' + esc(T.code) + "</dt><dd>" + esc(p.code || T.no_data) + " · " + esc(NTM.kindLabel(p.kind)) + "</dd>";
-    html += "<dt>" + esc(T.area) + "</dt><dd>" + (p.area_km2 === null ? esc(T.no_data) : NTM.number(p.area_km2, 1) + " km²") + "</dd></dl>";
+    html += "<dt>" + esc(T.area) + "</dt><dd>" + (p.area_km2 === null ? esc(T.no_data) : NTM.number(p.area_km2, 1) + " km²") + "</dd>";
+    html += "<dt>" + esc(T.area_official) + "</dt><dd>" + (p.official_area_km2 === null || p.official_area_km2 === undefined ? esc(T.no_data) : NTM.number(p.official_area_km2, 1) + " km²") + "</dd></dl>";
     html += listBox(p);
     var formers = p.former_units.filter(function (u) { return u.into_id === p.id; });
     html += section(T.former_units, formers.length ? '<ul class="plain">' + formers.map(function (u) {
