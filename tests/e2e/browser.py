@@ -13,8 +13,14 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
+from geo import schema
+from geo.db import make_engine
+from services import reference_data
+from tests.conftest import data_dir
 from tests.web.auth_fixtures import browser_login
 from webmap.app import create_app
 
@@ -23,6 +29,20 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]  # fmt: skip
+
+
+def reference_database(path, prepare=None) -> tuple[sa.Engine, str]:
+    """A SpatiaLite file at ``path`` with the schema and the real reference data, then
+    ``prepare(session)`` (committed); returns the engine and the database URL."""
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    schema.upgrade(engine)
+    with Session(engine) as session:
+        reference_data.load_all(session, data_dir())
+        if prepare is not None:
+            prepare(session)
+        session.commit()
+    return engine, url
 
 
 def e2e_app(database_url: str, **config):

@@ -12,14 +12,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from geo import schema
-from geo.db import make_engine
 from geo.models import Activity
-from services import reference_data
 from services.activities import last_saturday
 from services.communes import communes_on
-from tests.conftest import PROJECT_ROOT, data_dir
-from tests.e2e.browser import chromium_page, e2e_app, serve_app
+from tests.conftest import PROJECT_ROOT
+from tests.e2e.browser import chromium_page, e2e_app, reference_database, serve_app
 from tests.web.auth_fixtures import ensure_user
 
 pytestmark = pytest.mark.browser
@@ -30,18 +27,15 @@ FIRST, SECOND = "Phường Đông Hà", "Phường Nam Đông Hà"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     path = tmp_path_factory.mktemp("e2e") / "activities.sqlite"
-    engine = make_engine(f"sqlite:///{path}")
-    schema.upgrade(engine)
+    engine, db_url = reference_database(path)
     with Session(engine) as session:
-        reference_data.load_all(session, data_dir())
-        session.commit()
         frame = communes_on(session, last_saturday())
         points = {
             n: frame.loc[frame["name"] == n, "geometry"].iloc[0].representative_point()
             for n in (FIRST, SECOND)
         }
     username, _ = ensure_user(engine, "department_officer", "QT44-SXD")
-    with serve_app(e2e_app(f"sqlite:///{path}")) as url:
+    with serve_app(e2e_app(db_url)) as url:
         yield {"url": url, "username": username, "engine": engine, "points": points}
     engine.dispose()
 

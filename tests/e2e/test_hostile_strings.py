@@ -19,12 +19,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from geo import schema
-from geo.db import make_engine
 from geo.models import AdminUnit, Organisation, UserAccount
-from services import audit, reference_data
-from tests.conftest import data_dir
-from tests.e2e.browser import chromium_page, e2e_app, serve_app
+from services import audit
+from tests.e2e.browser import chromium_page, e2e_app, reference_database, serve_app
 from tests.hostile_strings import HOSTILE_STRINGS
 from tests.web.auth_fixtures import PASSWORD, ensure_user, login
 
@@ -105,12 +102,8 @@ def _plant(app, engine) -> dict:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     path = tmp_path_factory.mktemp("e2e") / "hostile.sqlite"
-    engine = make_engine(f"sqlite:///{path}")
-    schema.upgrade(engine)
-    with Session(engine) as session:
-        reference_data.load_all(session, data_dir())
-        session.commit()
-    app = e2e_app(f"sqlite:///{path}")
+    engine, db_url = reference_database(path)
+    app = e2e_app(db_url)
     planted = _plant(app, engine)
     admin, _ = ensure_user(engine, "admin")
     with serve_app(app) as url:

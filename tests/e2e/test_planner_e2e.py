@@ -15,8 +15,6 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from geo import schema
-from geo.db import make_engine
 from geo.models import (
     Activity,
     ActivityCommune,
@@ -27,9 +25,8 @@ from geo.models import (
     Sponsorship,
 )
 from geo.spatial import to_db_geometry
-from services import reference_data
-from tests.conftest import PROJECT_ROOT, data_dir
-from tests.e2e.browser import chromium_page, e2e_app, serve_app
+from tests.conftest import PROJECT_ROOT
+from tests.e2e.browser import chromium_page, e2e_app, reference_database, serve_app
 from tests.web.auth_fixtures import ensure_user
 
 pytestmark = pytest.mark.browser
@@ -78,14 +75,9 @@ def _facts(session: Session) -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     path = tmp_path_factory.mktemp("e2e") / "planner.sqlite"
-    engine = make_engine(f"sqlite:///{path}")
-    schema.upgrade(engine)
-    with Session(engine) as session:
-        reference_data.load_all(session, data_dir())
-        _facts(session)
-        session.commit()
+    engine, db_url = reference_database(path, _facts)
     username, _ = ensure_user(engine, "planner")
-    with serve_app(e2e_app(f"sqlite:///{path}")) as url:
+    with serve_app(e2e_app(db_url)) as url:
         yield {"url": url, "username": username, "engine": engine}
     engine.dispose()
 

@@ -14,15 +14,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from geo import schema
-from geo.db import make_engine
 from geo.models import PlanItem
-from services import reference_data
 from services.activities import last_saturday
 from services.communes import communes_on
 from services.plan_figures import next_saturday
-from tests.conftest import PROJECT_ROOT, data_dir
-from tests.e2e.browser import chromium_page, e2e_app, serve_app
+from tests.conftest import PROJECT_ROOT
+from tests.e2e.browser import chromium_page, e2e_app, reference_database, serve_app
 from tests.web.auth_fixtures import ensure_user
 
 pytestmark = pytest.mark.browser
@@ -35,15 +32,12 @@ LEAD = "Lê Văn Dẫn <img src=x onerror=window.__xss=1>"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     path = tmp_path_factory.mktemp("e2e") / "plans.sqlite"
-    engine = make_engine(f"sqlite:///{path}")
-    schema.upgrade(engine)
+    engine, db_url = reference_database(path)
     with Session(engine) as session:
-        reference_data.load_all(session, data_dir())
-        session.commit()
         frame = communes_on(session, dt.date.today())
         point = frame.loc[frame["name"] == COMMUNE, "geometry"].iloc[0].representative_point()
     username, _ = ensure_user(engine, "department_officer", "QT44-SXD")
-    with serve_app(e2e_app(f"sqlite:///{path}")) as url:
+    with serve_app(e2e_app(db_url)) as url:
         yield {"url": url, "username": username, "engine": engine, "point": point}
     engine.dispose()
 

@@ -15,12 +15,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from geo import schema
-from geo.db import make_engine
 from geo.models import AdminUnit, Organisation, PriorityListItem, Sponsorship
-from services import demo, reference_data
-from tests.conftest import PROJECT_ROOT, data_dir
-from tests.e2e.browser import chromium_page, e2e_app, serve_app
+from services import demo
+from tests.conftest import PROJECT_ROOT
+from tests.e2e.browser import chromium_page, e2e_app, reference_database, serve_app
 from tests.web.auth_fixtures import ensure_user
 
 pytestmark = pytest.mark.browser
@@ -49,15 +47,14 @@ def _hostile_sponsor(session: Session) -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     path = tmp_path_factory.mktemp("e2e-analysis") / "analysis.sqlite"
-    engine = make_engine(f"sqlite:///{path}")
-    schema.upgrade(engine)
-    with Session(engine) as session:
-        reference_data.load_all(session, data_dir())
+
+    def prepare(session):
         demo.load_demo(session, n_activities=300)
         _hostile_sponsor(session)
-        session.commit()
+
+    engine, db_url = reference_database(path, prepare)
     username, _ = ensure_user(engine, "planner")
-    with serve_app(e2e_app(f"sqlite:///{path}")) as url:
+    with serve_app(e2e_app(db_url)) as url:
         yield {"url": url, "username": username, "engine": engine}
     engine.dispose()
 
