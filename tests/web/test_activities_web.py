@@ -346,3 +346,14 @@ def test_unit_officer_import_refuses_other_units_rows(app, baseline):
         page = r.get_data(as_text=True)
     assert r.status_code == 200 and "Đã nhập: 1" in page and "Bị từ chối: 1" in page
     assert "chỉ được ghi và sửa hoạt động do chính đơn vị mình tổ chức" in page
+
+
+def test_uploads_are_type_checked_before_parsing(client):
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    with client.post("/api/activities/upload", data={"file": (io.BytesIO(png), "track.gpx")}) as r:
+        assert r.status_code == 415
+        assert "track.gpx" in r.get_json()["error"] and "png" in r.get_json()["error"]
+    with client.post("/activities/import", data={"file": (io.BytesIO(png), "a.xlsx")}) as r:
+        assert r.status_code == 415 and "không phải loại được nhận (xlsx)" in r.get_data(
+            as_text=True
+        )

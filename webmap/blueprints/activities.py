@@ -24,6 +24,7 @@ from webmap.activities_text import script_text, tr
 from webmap.auth import current_user
 from webmap.db import get_session
 from webmap.identity import current_user_name
+from webmap.uploads import check_upload
 
 bp = Blueprint("activities", __name__)
 
@@ -208,6 +209,7 @@ def import_page():
 @bp.post("/activities/import")
 def import_excel():
     filename, content = _read_file("file")
+    check_upload(filename, content, {"xlsx"}, MAX_IMPORT_BYTES)
     options = {
         "mode": request.form.get("mode") or "all_or_nothing",
         "zone": request.form.get("zone") or "tm3",
@@ -345,9 +347,16 @@ def api_locate():
     return jsonify(query.locate(get_session(), _payload()))
 
 
+#: what a phone can hand over: tracks, placemarks, shapes and geotagged photos
+PLACE_FILE_KINDS = {"gpx", "kml", "kmz", "geojson", "jpeg"}
+
+
 @bp.post("/api/activities/upload")
 def api_upload():
-    result = tracks.read_upload(*_read_file("file"))
+    filename, content = _read_file("file")
+    tracks.check_size(len(content), filename)
+    check_upload(filename, content, PLACE_FILE_KINDS)  # real type and safe archive, before parsing
+    result = tracks.read_upload(filename, content)
     return jsonify(
         geometry=mapping(result.geometry), file_kind=result.file_kind,
         feature_count=result.feature_count, note=result.note,
