@@ -81,6 +81,14 @@ def _has_demo(session: Session, model) -> bool:
     return session.scalar(sa.select(model.id).where(model.is_demo).limit(1)) is not None
 
 
+def has_demo_data(session: Session) -> bool:
+    """Whether any made-up demo fact is loaded (pages then say so)."""
+    return any(
+        _has_demo(session, model)
+        for model in (Activity, CriterionAssessment, NtmLevel, Sponsorship, Organisation)
+    )
+
+
 def _criterion_ids(session: Session, set_code: str) -> list[int]:
     """The criteria of a set, in their official order."""
     criteria_set = session.scalars(sa.select(CriteriaSet).where(CriteriaSet.code == set_code)).one()

@@ -294,3 +294,10 @@ def test_cli_loads_and_removes_demo(tmp_path, monkeypatch):
     assert "activities: 0" in again.output
     removed = runner.invoke(main, ["load", "demo", "--remove"])
     assert removed.exit_code == 0 and "activities: 5" in removed.output
+
+
+def test_has_demo_data(seeded):
+    assert not demo.has_demo_data(seeded)
+    seeded.add(Activity(activity_date=dt.date(2026, 11, 21), type_code="ROAD_REPAIR", is_demo=True))
+    seeded.flush()
+    assert demo.has_demo_data(seeded)

@@ -90,3 +90,31 @@ def test_inline_scripts_carry_the_csp_nonce(guarded_app):
     for attributes in inline:
         assert 'type="application/json"' in attributes or f'nonce="{nonce}"' in attributes
     assert '<meta name="csrf-token"' in html
+
+
+def test_demo_banner_follows_the_data(client, seeded_engine):
+    import datetime as dt
+
+    import sqlalchemy as sa
+    from sqlalchemy.orm import Session
+
+    from geo.models import Activity
+    from services import demo
+
+    banner = "DỮ LIỆU MINH HOẠ (DEMO)"
+    with Session(seeded_engine) as s:
+        expected = demo.has_demo_data(s)
+    assert (banner in client.get("/map").get_data(as_text=True)) == expected
+    with Session(seeded_engine) as s:
+        made_up = Activity(
+            activity_date=dt.date(2026, 11, 21), type_code="ROAD_REPAIR", is_demo=True
+        )
+        s.add(made_up)
+        s.commit()
+        made_up_id = made_up.id
+    try:
+        assert banner in client.get("/map").get_data(as_text=True)
+    finally:
+        with Session(seeded_engine) as s:
+            s.execute(sa.delete(Activity).where(Activity.id == made_up_id))
+            s.commit()

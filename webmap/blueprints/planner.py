@@ -6,6 +6,7 @@ import datetime as dt
 
 from flask import Blueprint, render_template
 
+from services import demo
 from services.map_boundaries import boundary_layers
 from webmap.analysis_text import messages as analysis_messages
 from webmap.auth import allowed, current_user, rule_for
@@ -21,11 +22,13 @@ bp = Blueprint("planner", __name__)
 @bp.get("/map")
 def planner_map():
     lang = current_language()
-    layers = boundary_layers(get_session(), dt.date.today())
+    session = get_session()
+    layers = boundary_layers(session, dt.date.today())
     return render_template(
         "planner.html",
         base=base_map(layers.bounds),
         text={**messages(lang), **analysis_messages(lang)},
         lang=lang,
+        demo_data=demo.has_demo_data(session),
         can_plan=allowed(rule_for("sponsorship_api.start", "POST"), current_user(), auth_mode()),
     )
