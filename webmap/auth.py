@@ -65,6 +65,7 @@ PERMISSIONS: list[Rule] = [
     Rule("*sponsor*", WRITE, PLANNERS),
     Rule("*classification*", WRITE, PLANNERS),
     Rule("*assessment*", WRITE, PLANNERS),
+    Rule("*ntm_level*", WRITE, PLANNERS),
     Rule("*import*", WRITE, PLANNERS),
     # unit plans: planners every plan, unit officers their own unit's (record check in
     # webmap.blueprints.plans.own_unit_only); calendar feeds read with a token (checked there);

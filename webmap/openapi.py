@@ -173,6 +173,28 @@ ANALYSIS_OPERATIONS = (
        "sponsorship", (), {"type": "object", "properties": {"valid_to": DATE, "version": INT},
                            "required": ["valid_to"]}, (200, 400, 409, 422)),
 )  # fmt: skip
+NULL_TEXT = {"type": ["string", "null"], "maxLength": 2000}
+NULL_DATE = {"type": ["string", "null"], "format": "date"}
+FACT_OPERATIONS = (
+    Op("post", "/api/communes/{unit_id}/assessments", "Sửa đánh giá một tiêu chí của xã (giữ lịch sử)",
+       "facts", (), {"type": "object", "properties": {"criterion_id": INT,
+        "status": {"type": "string", "enum": ["met", "unmet", "unknown"]}, "assessed_on": DATE,
+        "source": NULL_TEXT, "note": NULL_TEXT}, "required": ["criterion_id", "status", "assessed_on"]},
+       (201, 400, 422)),
+    Op("get", "/api/communes/{unit_id}/assessments/{criterion_id}/history",
+       "Lịch sử đánh giá một tiêu chí của xã", "facts", (), None, (200, 422)),
+    Op("post", "/api/communes/{unit_id}/classifications", "Sửa một phân loại của xã (giữ lịch sử)",
+       "facts", (), {"type": "object", "properties": {"flag": {"type": "string", "enum": [
+        "mountainous", "coastal_sandy", "island", "extremely_difficult", "commune_group"]},
+        "value": {"type": ["string", "null"]}, "period_from": DATE, "period_to": NULL_DATE,
+        "legal_basis": NULL_TEXT, "source": NULL_TEXT, "rule": NULL_TEXT},
+        "required": ["flag", "period_from"]}, (201, 400, 422)),
+    Op("post", "/api/communes/{unit_id}/ntm-levels", "Sửa mức đạt nông thôn mới của xã theo năm",
+       "facts", (), {"type": "object", "properties": {"year": INT, "level": {"type": "string"},
+        "target_level": {"type": ["string", "null"]}, "target_year": {"type": ["integer", "null"],
+        "minimum": 0, "maximum": 2**31 - 1}, "source": NULL_TEXT},
+        "required": ["year", "level"]}, (201, 400, 422)),
+)  # fmt: skip
 #: not fuzzed: multipart upload (``/api/activities/upload``) is documented by hand below
 UPLOAD_OPERATIONS = (
     Op("post", "/api/activities/upload", "Đọc tệp GPX/KML/GeoJSON/ảnh thành hình học",
@@ -404,6 +426,7 @@ OPERATIONS: tuple[Op, ...] = (
     *ANALYSIS_OPERATIONS,
     *PLAN_OPERATIONS,
     *EXPORT_OPERATIONS,
+    *FACT_OPERATIONS,
     Op(
         "get",
         "/api/communes/{unit_id}/history",

@@ -15,4 +15,6 @@ MODULES = [
     "analysis_api",
     "exports",
     "sponsorship_api",
+    "facts_api",
+    "facts_pages",
 ]

@@ -1,0 +1,210 @@
+"""JSON API for single corrections from the planner map's commune panel: a criterion
+assessment, a classification flag, an NTM level; and one criterion's assessment history.
+
+Reads are open to signed-in users; writes are for planners (``*assessment*``,
+``*classification*``, ``*ntm_level*`` in ``webmap.auth.PERMISSIONS``). Writes go through
+``services.facts``: a correction is a new row, the old ones stay as history, every write is
+audited. A refused value answers 422 with a Vietnamese message naming the field. Dates are
+``YYYY-MM-DD``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, jsonify, request
+
+from geo.models import Classification, CriterionAssessment, NtmLevel
+from services import facts
+from services.fact_records import FactError, get_commune
+from webmap.db import get_session
+from webmap.identity import current_user_name
+
+bp = Blueprint("facts_api", __name__, url_prefix="/api/communes")
+
+TEXT_MAX_CHARS = 2000
+#: the Vietnamese name of each field, for messages
+LABELS = {
+    "criterion_id": "tiêu chí",
+    "status": "kết quả",
+    "assessed_on": "ngày đánh giá",
+    "source": "nguồn",
+    "note": "ghi chú",
+    "flag": "loại phân loại",
+    "value": "giá trị",
+    "period_from": "từ ngày",
+    "period_to": "đến ngày",
+    "legal_basis": "căn cứ pháp lý",
+    "rule": "quy tắc",
+    "year": "năm",
+    "level": "mức",
+    "target_level": "mức mục tiêu",
+    "target_year": "năm mục tiêu",
+    "unit": "xã",
+    "criterion": "tiêu chí",
+}
+
+
+def _named(field: str) -> str:
+    return f"“{field}” ({LABELS.get(field, field)})"
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise FactError("Nội dung gửi lên phải là một đối tượng JSON.", "body")
+    return body
+
+
+def _text(body: dict, name: str, required: bool = False) -> str | None:
+    value = body.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise FactError(f"Thiếu trường {_named(name)}.", name)
+        return None
+    if not isinstance(value, str):
+        raise FactError(f"Trường {_named(name)} phải là chữ.", name)
+    if len(value) > TEXT_MAX_CHARS:
+        raise FactError(f"Trường {_named(name)} dài quá {TEXT_MAX_CHARS} ký tự.", name)
+    if "\x00" in value:
+        raise FactError(f"Trường {_named(name)} chứa ký tự rỗng (NUL): hãy xoá ký tự đó.", name)
+    return value.strip()
+
+
+def _date(body: dict, name: str, required: bool = True) -> dt.date | None:
+    raw = body.get(name)
+    if raw in (None, ""):
+        if required:
+            raise FactError(f"Thiếu trường {_named(name)}, dạng YYYY-MM-DD.", name)
+        return None
+    try:
+        return dt.date.fromisoformat(str(raw))
+    except ValueError:
+        raise FactError(
+            f"Trường {_named(name)} phải là ngày dạng YYYY-MM-DD (nhận được “{raw}”).", name
+        ) from None
+
+
+def _int(body: dict, name: str, required: bool = True) -> int | None:
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
+        raise FactError(f"Trường {_named(name)} phải là số nguyên dương.", name)
+    return value
+
+
+def _save(write):
+    """Run a service write; a refusal names the field in its message."""
+    session = get_session()
+    try:
+        row = write(session)
+    except FactError as exc:
+        session.rollback()
+        if exc.field and LABELS.get(exc.field):
+            raise FactError(f"Trường {_named(exc.field)}: {exc.user_msg}", exc.field) from None
+        raise
+    session.commit()
+    return row
+
+
+def _assessment_json(row: CriterionAssessment) -> dict:
+    return {
+        "id": row.id,
+        "unit_id": row.unit_id,
+        "criterion_id": row.criterion_id,
+        "status": row.status,
+        "assessed_on": row.assessed_on.isoformat(),
+        "source": row.source,
+        "note": row.note,
+        "recorded_by": row.recorded_by,
+        "recorded_at": row.recorded_at.isoformat() if row.recorded_at else None,
+    }
+
+
+def _classification_json(row: Classification) -> dict:
+    return {
+        "id": row.id,
+        "unit_id": row.unit_id,
+        "flag": row.flag,
+        "value": row.value,
+        "period_from": row.period_from.isoformat(),
+        "period_to": row.period_to.isoformat() if row.period_to else None,
+        "legal_basis": row.legal_basis,
+        "source": row.source,
+        "rule": row.rule,
+        "recorded_by": row.recorded_by,
+    }
+
+
+def _level_json(row: NtmLevel) -> dict:
+    return {
+        "id": row.id,
+        "unit_id": row.unit_id,
+        "year": row.year,
+        "level": row.level,
+        "target_level": row.target_level,
+        "target_year": row.target_year,
+        "source": row.source,
+        "recorded_by": row.recorded_by,
+    }
+
+
+@bp.post("/<int:unit_id>/assessments")
+def record_assessment(unit_id: int):
+    """Correct one criterion: ``criterion_id``, ``status``, ``assessed_on``, ``source``, ``note``."""
+    body = _body()
+    args = (
+        _int(body, "criterion_id"),
+        _text(body, "status", required=True),
+        _date(body, "assessed_on"),
+    )
+    extra = {"source": _text(body, "source"), "note": _text(body, "note")}
+    row = _save(
+        lambda s: facts.record_assessment(s, unit_id, *args, by=current_user_name(), **extra)
+    )
+    return jsonify(_assessment_json(row)), 201
+
+
+@bp.get("/<int:unit_id>/assessments/<int:criterion_id>/history")
+def assessment_history(unit_id: int, criterion_id: int):
+    """Every assessment of the commune on the criterion, newest first."""
+    session = get_session()
+    get_commune(session, unit_id)
+    rows = facts.assessment_history(session, unit_id, criterion_id)
+    return jsonify([_assessment_json(r) for r in rows])
+
+
+@bp.post("/<int:unit_id>/classifications")
+def record_classification(unit_id: int):
+    """Correct one flag: ``flag``, ``value`` (null: unknown), ``period_from``, ``period_to``,
+    ``legal_basis``, ``source``, ``rule``."""
+    body = _body()
+    flag = _text(body, "flag", required=True)
+    value = body.get("value")
+    if isinstance(value, bool):
+        value = "true" if value else "false"
+    elif value is not None:
+        value = _text(body, "value")
+    args = (flag, value, _date(body, "period_from"), _date(body, "period_to", required=False))
+    extra = {key: _text(body, key) for key in ("legal_basis", "source", "rule")}
+    row = _save(
+        lambda s: facts.record_classification(s, unit_id, *args, by=current_user_name(), **extra)
+    )
+    return jsonify(_classification_json(row)), 201
+
+
+@bp.post("/<int:unit_id>/ntm-levels")
+def record_ntm_level(unit_id: int):
+    """Correct a year's NTM level: ``year``, ``level``, ``target_level``, ``target_year``, ``source``."""
+    body = _body()
+    args = (_int(body, "year"), _text(body, "level", required=True))
+    extra = {
+        "target_level": _text(body, "target_level"),
+        "target_year": _int(body, "target_year", required=False),
+        "source": _text(body, "source"),
+    }
+    row = _save(
+        lambda s: facts.record_ntm_level(s, unit_id, *args, by=current_user_name(), **extra)
+    )
+    return jsonify(_level_json(row)), 201
