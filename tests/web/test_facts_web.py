@@ -416,3 +416,10 @@ def test_hostile_strings_are_stored_and_returned_as_text(planner_client, commune
         assert r.mimetype == "application/json"
         notes = {h["note"] for h in r.get_json()}
     assert {s.strip() for s in sent} <= notes
+
+
+def test_confirm_carries_files_larger_than_the_default_form_limit(planner_client):
+    """Werkzeug keeps form fields under 500 kB by default; the carried file may be larger."""
+    big = base64.b64encode(b"a" * 900_000).decode()
+    fields = {"kind": "assessments", "filename": "lon.csv", "sha256": "0" * 64, "content": big}
+    assert "không khớp" in confirm(planner_client, fields, 400)
