@@ -17,6 +17,7 @@ pytestmark = pytest.mark.browser
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts" / "facts"
 HOSTILE = "BC e2e <img src=x onerror=window.__xss=1>"
 CRITERIA = "#commune-panel h3:text-is('Tiêu chí') + ul > li"
+FLAGS = "#commune-panel h3:text-is('Phân loại') + ul > li"
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +65,16 @@ def test_planner_corrects_a_criterion(server):
         page.wait_for_selector(f"{CRITERIA}:nth-child(2) .fx-error >> text=dd/mm/yyyy")
         # the correction's history is listed in the form
         assert "BC e2e" in second.locator(".fx-history").inner_text()
+        # a classification flag: yes, with its legal basis; the panel shows the new value
+        first = page.locator(FLAGS).first
+        first.locator("button.fx-edit").click()
+        form = first.locator("form.fx-form")
+        form.locator("select[name=value]").select_option("true")
+        form.locator("input[name=legal_basis]").fill("QĐ e2e/2026")
+        form.locator("button[type=submit]").click()
+        page.wait_for_selector(f"{FLAGS} >> text=QĐ e2e/2026")
+        assert "Miền núi: Có" in page.locator(FLAGS).first.inner_text()
+        page.screenshot(path=str(ARTIFACTS / "03-flag.png"))
         assert page.evaluate("window.__xss") is None
         assert page.errors == [] and page.outside == [] and page.dialogs == []
     with Session(server["engine"]) as s:
