@@ -67,6 +67,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "fx_saved": ("Đã lưu; bản cũ vẫn giữ trong lịch sử.", "Saved; the old one is kept as history."),
     "fx_bad_date": ("Ngày phải có dạng dd/mm/yyyy.", "Dates must be dd/mm/yyyy."),
     "fx_history": ("Lịch sử", "History"),
+    "fx_year": ("Năm", "Year"),
+    "fx_level": ("Mức", "Level"),
+    "fx_registered": ("Đăng ký đạt chuẩn", "Registered"),
+    "fx_target_year": ("Năm mục tiêu (khi đăng ký)", "Target year (when registered)"),
+    "fx_bad_year": ("Năm phải là số có 4 chữ số.", "Years are four-digit numbers."),
 }
 
 

@@ -18,6 +18,7 @@ ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts" / "facts"
 HOSTILE = "BC e2e <img src=x onerror=window.__xss=1>"
 CRITERIA = "#commune-panel h3:text-is('Tiêu chí') + ul > li"
 FLAGS = "#commune-panel h3:text-is('Phân loại') + ul > li"
+LEVELS = "#commune-panel h3:text-is('Nông thôn mới') + *"
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +76,17 @@ def test_planner_corrects_a_criterion(server):
         page.wait_for_selector(f"{FLAGS} >> text=QĐ e2e/2026")
         assert "Miền núi: Có" in page.locator(FLAGS).first.inner_text()
         page.screenshot(path=str(ARTIFACTS / "03-flag.png"))
+        # an NTM level: registered needs its target year, refused in Vietnamese, then saved
+        page.locator(f"{LEVELS} button.fx-edit").first.click()
+        form = page.locator(f"{LEVELS} form.fx-form")
+        form.locator("input[name=year]").fill("2025")
+        form.locator("select[name=level]").select_option("registered")
+        form.locator("input[name=target_year]").fill("")
+        form.locator("button[type=submit]").click()
+        page.wait_for_selector(f"{LEVELS} .fx-error >> text=năm mục tiêu")
+        form.locator("input[name=target_year]").fill("2027")
+        form.locator("button[type=submit]").click()
+        page.wait_for_selector(f"{LEVELS} >> text=Đăng ký đạt chuẩn năm 2027")
         assert page.evaluate("window.__xss") is None
         assert page.errors == [] and page.outside == [] and page.dialogs == []
     with Session(server["engine"]) as s:

@@ -1,7 +1,7 @@
 /* Corrections in the commune panel (planners only): a "Sửa" control beside each criterion of the
    checklist (met / unmet / unknown + date + source + note, with the criterion's history) and
-   beside each classification flag (yes / no / unknown + legal basis + period). Posts to
-   /api/communes/<id>/assessments|classifications with the CSRF header (NTM.request), then
+   beside each classification flag (yes / no / unknown + legal basis + period) and each NTM level
+   (year, level, target year). Posts to /api/communes/<id>/assessments|classifications|ntm-levels with the CSRF header (NTM.request), then
    re-renders the panel. Listens to the panel's "ntm:panel" event; its words come from the
    script tag's data-text (webmap/facts_text.py). Viewers get no controls. */
 (function () {
@@ -13,15 +13,14 @@
   var BOOLEAN = { mountainous: 1, coastal_sandy: 1, island: 1, extremely_difficult: 1 };
 
   function today() { return new Date().toISOString().slice(0, 10); }
-  function listAfter(title) {
+  function headNext(title) {
     var heads = document.querySelectorAll("#commune-panel > h3");
-    for (var i = 0; i < heads.length; i++) {
-      if (heads[i].textContent === title) {
-        var next = heads[i].nextElementSibling;
-        return next && next.tagName === "UL" ? next : null;
-      }
-    }
+    for (var i = 0; i < heads.length; i++) if (heads[i].textContent === title) return heads[i].nextElementSibling;
     return null;
+  }
+  function listAfter(title) {
+    var next = headNext(title);
+    return next && next.tagName === "UL" ? next : null;
   }
   function options(values, chosen) {
     return values.map(function (v) {
@@ -62,6 +61,16 @@
       '<div class="row two">' + field(W.fx_from, dateInput("period_from", today())) + field(W.fx_to, dateInput("period_to", "")) + "</div>" +
       field(W.fx_source, textInput("source", "")) + formEnd() + "</form>";
   }
+  function levelForm(l) {
+    var levels = ["none", "registered", "standard", "advanced", "model", "not_applicable"].map(function (v) {
+      return [v, v === "registered" ? W.fx_registered : NTM.text["ntm_" + v] || v];
+    });
+    return '<form class="stack fx-form" data-fx="ntm-level">' +
+      '<div class="row two">' + field(W.fx_year, '<input type="text" name="year" maxlength="4" inputmode="numeric" value="' + esc(l.year) + '">') +
+      field(W.fx_level, '<select name="level">' + options(levels, l.level) + "</select>") + "</div>" +
+      field(W.fx_target_year, '<input type="text" name="target_year" maxlength="4" inputmode="numeric" value="' + esc(l.target_year || "") + '">') +
+      field(W.fx_source, textInput("source", "")) + formEnd() + "</form>";
+  }
   function formEnd() {
     return '<p class="flash error fx-error" hidden></p><div><button type="submit">' + esc(W.fx_save) +
       '</button> <button type="button" class="secondary fx-cancel">' + esc(W.fx_cancel) + "</button></div>";
@@ -79,7 +88,7 @@
   }
 
   function body(form) {
-    var f = form.elements, data = {}, bad = null;
+    var f = form.elements, data = {}, bad = null, badYear = false;
     function day(name, required) {
       var iso = NTM.parseDate(f[name].value);
       if (iso === null || (required && !iso)) { bad = bad || f[name]; return null; }
@@ -88,17 +97,27 @@
     if (form.dataset.fx === "assessment") {
       data = { criterion_id: Number(form.dataset.criterion), status: f.status.value, assessed_on: day("assessed_on", true),
         source: f.source.value, note: f.note.value };
+    } else if (form.dataset.fx === "ntm-level") {
+      var year = year4(f.year.value, true), target = year4(f.target_year.value, false);
+      data = { year: year, level: f.level.value, source: f.source.value };
+      if (f.level.value === "registered" && target !== null) data.target_year = target;
     } else {
       data = { flag: form.dataset.flag, value: f.value.value || null, legal_basis: f.legal_basis.value,
         period_from: day("period_from", true), period_to: day("period_to", false), source: f.source.value };
     }
-    return { data: data, bad: bad };
+    function year4(text, required) {
+      text = String(text || "").trim();
+      if (!text && !required) return null;
+      if (!/^\d{4}$/.test(text)) { bad = bad || f[required ? "year" : "target_year"]; badYear = true; return null; }
+      return Number(text);
+    }
+    return { data: data, bad: bad, message: badYear ? W.fx_bad_year : W.fx_bad_date };
   }
 
   function submit(form, unitId) {
     var error = form.querySelector(".fx-error"), sent = body(form);
-    if (sent.bad) { error.textContent = W.fx_bad_date; error.hidden = false; sent.bad.focus(); return; }
-    var path = form.dataset.fx === "assessment" ? "assessments" : "classifications";
+    if (sent.bad) { error.textContent = sent.message; error.hidden = false; sent.bad.focus(); return; }
+    var path = { assessment: "assessments", classification: "classifications", "ntm-level": "ntm-levels" }[form.dataset.fx];
     var button = form.querySelector("button[type=submit]");
     button.disabled = true;
     NTM.request("/api/communes/" + unitId + "/" + path, { body: sent.data }).then(function () {
@@ -114,18 +133,21 @@
 
   function decorate(e) {
     if (!canPlan) return;
-    var p = e.detail, criteria = listAfter(NTM.text.criteria), flags = listAfter(NTM.text.classifications);
+    var p = e.detail, criteria = listAfter(NTM.text.criteria), flags = listAfter(NTM.text.classifications), levels = listAfter(NTM.text.ntm);
     if (criteria) Array.prototype.forEach.call(criteria.children, function (li, i) { if (p.criteria.items[i]) editButton(li, "criterion", i); });
     if (flags && p.classifications.length) Array.prototype.forEach.call(flags.children, function (li, i) { if (p.classifications[i]) editButton(li, "flag", i); });
+    if (levels) Array.prototype.forEach.call(levels.children, function (li, i) { if (p.ntm_levels[i]) editButton(li, "level", i); });
+    else { var none = headNext(NTM.text.ntm); if (none) editButton(none, "level", -1); }  /* no level yet: add one */
     var panel = document.getElementById("commune-panel");
     panel.onclick = function (ev) {
       var t = ev.target;
       if (t.classList.contains("fx-cancel")) { t.closest("form").remove(); return; }
       if (!t.classList.contains("fx-edit")) return;
-      var li = t.closest("li");
+      var li = t.closest("li") || t.parentElement;
       if (li.querySelector(".fx-form")) return;
       var i = Number(t.dataset.fxIndex), wrap = document.createElement("div");
-      wrap.innerHTML = t.dataset.fxKind === "criterion" ? criterionForm(p.criteria.items[i]) : flagForm(p.classifications[i]);
+      var kind = t.dataset.fxKind;
+      wrap.innerHTML = kind === "criterion" ? criterionForm(p.criteria.items[i]) : kind === "flag" ? flagForm(p.classifications[i]) : levelForm(p.ntm_levels[i] || { year: new Date().getFullYear(), level: "none" });
       var form = wrap.firstChild;
       li.appendChild(form);
       if (form.dataset.fx === "assessment") showHistory(form, p.id);
