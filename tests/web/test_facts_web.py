@@ -336,6 +336,12 @@ def test_ntm_level_correction_keeps_history(planner_client, engine, commune):
         ),
         (
             "assessments",
+            {"criterion_id": 99999999, "status": "met", "assessed_on": "{d}"},
+            "criterion_id",
+            "Không có tiêu chí",
+        ),
+        (
+            "assessments",
             {"criterion_id": 0, "status": "met", "assessed_on": "{d}"},
             "criterion_id",
             "số nguyên dương",

@@ -40,9 +40,9 @@ LABELS = {
     "level": "mức",
     "target_level": "mức mục tiêu",
     "target_year": "năm mục tiêu",
-    "unit": "xã",
-    "criterion": "tiêu chí",
 }
+#: service field names that are not the JSON field's name
+FIELD_OF = {"criterion": "criterion_id"}
 
 
 def _named(field: str) -> str:
@@ -101,8 +101,9 @@ def _save(write):
         row = write(session)
     except FactError as exc:
         session.rollback()
-        if exc.field and LABELS.get(exc.field):
-            raise FactError(f"Trường {_named(exc.field)}: {exc.user_msg}", exc.field) from None
+        field = FIELD_OF.get(exc.field or "", exc.field)
+        if field in LABELS:  # the commune is in the URL, not a field: its message stands alone
+            raise FactError(f"Trường {_named(field)}: {exc.user_msg}", field) from None
         raise
     session.commit()
     return row
