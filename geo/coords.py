@@ -138,7 +138,8 @@ def _dms_parts(text: str) -> list[tuple[float, str | None]]:
         if not 1 <= len(numbers) <= 3:
             return []
         numbers += [None] * (3 - len(numbers))
-        parts.append((_dms_value(*numbers, text), match["h"].upper()))
+        degrees, minutes, seconds = numbers
+        parts.append((_dms_value(degrees, minutes, seconds, text), match["h"].upper()))
     return parts
 
 

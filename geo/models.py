@@ -354,6 +354,9 @@ class Activity(Base):
     """A piece of Saturday work: where, when, by whom, how much."""
 
     __tablename__ = "activity"
+    __allow_unmapped__ = True  # for ``notes`` below, which is no column
+    #: what was fixed or noticed on input (set by ``create_activity``; not stored)
+    notes: list[str]
     __table_args__ = (
         sa.Index("ix_activity_date", "activity_date"),
         sa.CheckConstraint("participants IS NULL OR participants >= 0", name="ck_participants"),

@@ -36,7 +36,7 @@ def index_filter(session: Session, table: str, column, id_column, frame) -> sa.C
     """A condition that lets the spatial index pre-select rows whose box meets ``frame``."""
     if not is_spatialite(session):
         return sa.true()
-    candidates = (
+    candidates: sa.Select = (
         sa.select(sa.literal_column("ROWID"))
         .select_from(sa.table("SpatialIndex"))
         .where(

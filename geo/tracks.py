@@ -13,6 +13,7 @@ import io
 import json
 import zipfile
 from dataclasses import dataclass
+from http import HTTPStatus
 from xml.etree import ElementTree
 
 import shapely
@@ -44,7 +45,7 @@ SUFFIXES = {
 
 
 class UploadTooLargeError(NtmError):
-    http_status = 413
+    http_status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ def read_gpx(data: bytes, filename: str = "tệp.gpx") -> UploadedGeometry:
     return combine(lines + waypoints, "gpx", filename)
 
 
-def _kml_coordinates(element: ElementTree.Element, filename: str) -> list[tuple[float, float]]:
+def _kml_coordinates(element: ElementTree.Element, filename: str) -> list[tuple[float, ...]]:
     found = _children(element, "coordinates")
     text = found[0].text if found else ""
     try:

@@ -260,7 +260,7 @@ def check_activity(session: Session, values: ActivityInput, today=None, problems
 def _confirm(
     session, values: ActivityInput, data: dict, exclude_id=None, date_changed=True
 ) -> None:
-    day = values.activity_date
+    day = _checked_day(values)
     if date_changed and day.weekday() != SATURDAY and not data.get("confirm_not_saturday"):
         weekday = ["thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật"]
         raise ConfirmationNeeded(
@@ -284,8 +284,17 @@ def duplicate_warning(day: dt.date, twin_id: int) -> ConfirmationNeeded:
     )
 
 
+def _checked_day(values: ActivityInput) -> dt.date:
+    """The activity's date, which ``check_activity`` refuses to leave out."""
+    if values.activity_date is None:
+        problems = Problems()
+        problems.add("activity_date", "chưa nhập ngày hoạt động.")
+        raise ActivityError(problems[0]["message"], details=list(problems))
+    return values.activity_date
+
+
 def _apply(session, activity: Activity, values: ActivityInput, activity_type, parts, criteria):
-    activity.activity_date = values.activity_date
+    activity.activity_date = _checked_day(values)
     activity.type_code = activity_type.code
     activity.organiser_id = values.organiser_id
     activity.participants = values.participants

@@ -150,7 +150,7 @@ def to_excel(
 def _totals_row(sheet, session: Session, flt: ActivityFilter) -> None:
     summary = totals(session, flt)
     names = list(COLUMNS)
-    row = [None] * len(names)
+    row: list[str | int | float | None] = [None] * len(names)
     row[0] = f"Tổng ({summary.count} hoạt động)"
     row[names.index("participants")] = summary.participants
     row[names.index("workdays")] = summary.workdays

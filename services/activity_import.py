@@ -112,7 +112,7 @@ def template_workbook(session: Session, day: dt.date | None = None) -> bytes:
 
 
 def _guide_lines(session: Session, day: dt.date) -> list[list]:
-    lines = [
+    lines: list[list[str | None]] = [
         ["Cột", "Cách điền"],
         ["Ngày", "dd/mm/yyyy, thường là thứ Bảy; không được ở tương lai."],
         ["Loại hoạt động (mã hoặc tên)", "Mã hoặc tên đúng như danh sách dưới đây."],
@@ -134,7 +134,8 @@ def _guide_lines(session: Session, day: dt.date) -> list[list]:
     lines += [[t.code, f"{t.name_vi} ({t.unit_of_measure})"] for t in activity_types(session)]
     lines += [[], [f"Đơn vị tổ chức có hiệu lực ngày {day:%d/%m/%Y}", ""]]
     lines += [[o.short_name or o.name, o.name] for o in organisers_on(session, day)]
-    lines += [[], ["Xã", "Mã"]] + [[u.name, u.code] for u in communes_on_day(session, day)]
+    lines += [[], ["Xã", "Mã"]]
+    lines += [[u.name, u.code] for u in communes_on_day(session, day)]
     return lines
 
 
@@ -237,7 +238,7 @@ def row_data(
 def _check_commune_matches(activity: Activity, named: int | None, session: Session) -> None:
     inside = {c.unit_id for c in activity.communes}
     if named and activity.geom is not None and named not in inside:
-        unit = session.get(AdminUnit, named)
+        unit = session.get_one(AdminUnit, named)
         names = [c.unit.name for c in activity.communes]
         raise ValueError(named_elsewhere_message(names, unit.name))
 
@@ -250,7 +251,7 @@ def imported_keys(session: Session, keys: list[str]) -> dict[str, int]:
         rows = session.execute(
             sa.select(Activity.import_key, Activity.id).where(Activity.import_key.in_(chunk))
         )
-        found.update((key, activity_id) for key, activity_id in rows)
+        found.update((key, activity_id) for key, activity_id in rows if key is not None)
     return found
 
 

@@ -154,7 +154,8 @@ def parse_input(data: dict, problems: Problems | None = None) -> ActivityInput:
     With ``problems`` given, problems are added to it and not raised.
     """
     collect = problems is not None
-    problems = problems if collect else Problems()
+    if problems is None:
+        problems = Problems()
     values = ActivityInput()
     try:
         values.activity_date = parse_date(data.get("activity_date"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, replace
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -44,8 +45,8 @@ class ActivityFilter:
     #: ``unit_id`` and the former units it absorbed (set by ``with_former_units``)
     unit_ids: tuple[int, ...] = ()
 
-    def conditions(self) -> list:
-        found = [
+    def conditions(self) -> list[sa.ColumnElement[bool]]:
+        found: list[sa.ColumnElement[bool]] = [
             Activity.deleted_at.is_not(None) if self.deleted else Activity.deleted_at.is_(None)
         ]
         if self.start:
@@ -127,9 +128,11 @@ def totals(session: Session, flt: ActivityFilter) -> Totals:
         .group_by(Activity.quantity_unit)
         .order_by(Activity.quantity_unit)
     ).all()
+    # COALESCE(SUM(...), 0) is never NULL, whatever type the column sums to
+    count, participants, workdays, funds_vnd = cast(tuple[int, int, float, int], tuple(row))
     return Totals(
-        int(row[0]), int(row[1]), float(row[2]), int(row[3]),
-        [(unit or "", float(q)) for unit, q in quantities],
+        int(count), int(participants), float(workdays), int(funds_vnd),
+        [(unit or "", float(q)) for unit, q in quantities if q is not None],
     )  # fmt: skip
 
 
@@ -216,7 +219,7 @@ def suggest_criteria(
     activity_type = session.get(ActivityType, type_code) if type_code else None
     numbers = _type_numbers(activity_type, cset.code)
     unmet = unmet_criteria(session, unit_ids, cset.id, day) if unit_ids else {}
-    suggestions = []
+    suggestions: list[dict] = []
     for criterion in cset.criteria:
         by_type, unmet_in = criterion.number in numbers, unmet.get(criterion.id, [])
         if by_type or unmet_in:

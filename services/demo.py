@@ -13,10 +13,13 @@ import datetime as dt
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import shapely
 import sqlalchemy as sa
 from geoalchemy2.shape import from_shape
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import CursorResult
 from sqlalchemy.orm import Session
 
 from geo.errors import ConflictError
@@ -66,7 +69,7 @@ class Commune:
     code: str
     name: str
     kind: str
-    geometry: object
+    geometry: BaseGeometry
 
 
 def _todays_communes(session: Session) -> list[Commune]:
@@ -342,7 +345,6 @@ def remove_demo(session: Session) -> dict[str, int]:
         ),
         ("working_groups", sa.delete(Organisation).where(Organisation.is_demo)),
     ):
-        counts[name] = session.execute(
-            statement, execution_options={"synchronize_session": False}
-        ).rowcount
+        result = session.execute(statement, execution_options={"synchronize_session": False})
+        counts[name] = cast(CursorResult, result).rowcount  # a DELETE gives a CursorResult
     return counts

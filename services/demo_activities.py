@@ -294,7 +294,10 @@ def _quantity(rng, unit: str | None, line_length_m: float) -> float | None:
         return round(line_length_m / 1000, 2)
     if unit == "m" and line_length_m:
         return float(round(line_length_m))
-    choices = {"tấn": round(rng.uniform(0.5, 12), 1), "công trình": float(rng.randint(1, 3))}
+    choices: dict[str | None, float] = {
+        "tấn": round(rng.uniform(0.5, 12), 1),
+        "công trình": float(rng.randint(1, 3)),
+    }
     choices |= {"nhà": float(rng.randint(1, 2)), "buổi": 1.0}
     return choices.get(unit)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
@@ -33,6 +34,8 @@ from services.fact_columns import (
 from services.fact_records import FactError, valid_on_day, vn_date
 
 __all__ = ["Context", "HANDLERS", "successors_first"]
+
+T = TypeVar("T")
 
 KIND_PREFIXES = ("xã ", "phường ", "thị trấn ", "đặc khu ")
 STATUS_LABELS = {"met": "đạt", "unmet": "chưa đạt", "unknown": "chưa rõ"}
@@ -165,12 +168,21 @@ class Context:
 # --- one handler per kind: (context, row) -> (status, message) ------------------------------
 
 
+def given(value: T | None, field: str) -> T:
+    """A cell read with ``required=True`` after ``Row.check()`` passed: it is there."""
+    if value is None:
+        raise FactError(f"Thiếu ô bắt buộc '{field}'.", field)
+    return value
+
+
 def assessment(ctx: Context, row: Row) -> tuple[str, str]:
     day = row.date("assessed_on", required=True)
     status = row.choice("status", STATUS_WORDS, required=True)
     number = row.integer("criterion", required=True)
     set_text, source, note = row.text("criteria_set"), row.text("source"), row.text("note")
     row.check()
+    day, status = given(day, "assessed_on"), given(status, "status")
+    number = given(number, "criterion")
     cset = ctx.criteria_set(set_text, day)
     criterion = ctx.criterion(cset, number)
     unit = ctx.commune(row, day)
@@ -207,6 +219,7 @@ def classification(ctx: Context, row: Row) -> tuple[str, str]:
     start, end = row.date("period_from", required=True), row.date("period_to")
     basis, source = row.text("legal_basis"), row.text("source")
     row.check()
+    flag, start = given(flag, "flag"), given(start, "period_from")
     unit = ctx.commune(row, start)
     current = ctx.session.scalars(
         sa.select(Classification)
@@ -244,6 +257,7 @@ def ntm_level(ctx: Context, row: Row) -> tuple[str, str]:
     target_level = row.choice("target_level", TARGET_WORDS)
     source = row.text("source")
     row.check()
+    year, level = given(year, "year"), given(level, "level")
     if not 1900 <= year <= 2100:
         raise FactError(f"Năm '{year}' không hợp lệ.", "year")
     unit = ctx.commune(row, dt.date(year, 12, 31))
@@ -279,6 +293,7 @@ def department(ctx: Context, row: Row) -> tuple[str, str]:
         row.text("source"),
     )
     row.check()
+    code, name = given(code, "code"), given(name, "name")
     org, action = facts.upsert_department(
         ctx.session,
         code,
@@ -300,6 +315,7 @@ def sponsorship(ctx: Context, row: Row) -> tuple[str, str]:
     start, end = row.date("valid_from", required=True), row.date("valid_to")
     note, source = row.text("note"), row.text("source")
     row.check()
+    code, start = given(code, "department"), given(start, "valid_from")
     org = ctx.organisation(code)
     unit = ctx.commune(row, start)
     same = ctx.session.scalars(

@@ -349,7 +349,7 @@ def _lineage_counts(session: Session, day: dt.date, start, end):
     for unit_id, partial, count in rows:
         target = split if partial else whole
         target[unit_id] = target.get(unit_id, 0) + count
-    return whole, split, total - placed
+    return whole, split, (total or 0) - (placed or 0)
 
 
 def activities_by_commune(

@@ -311,8 +311,10 @@ def load_boundaries(
     manifest = sources.load_manifest()
     loaded = 0
     for source in manifest.values():
-        kwargs = {"fetch": fetch} if fetch else {}
-        path = sources.locate(source, data_dir=data_dir, **kwargs)
+        if fetch:
+            path = sources.locate(source, data_dir=data_dir, fetch=fetch)
+        else:
+            path = sources.locate(source, data_dir=data_dir)
         sha = sources.sha256_of(path)
         if session.scalar(sa.select(UnitGeometry.id).where(UnitGeometry.sha256 == sha).limit(1)):
             continue

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
-from services.plan_figures import FIGURE_LABELS
+from services.plan_figures import FIGURE_LABELS, PlanVsActual
 from services.reports import Report, ReportFigures
 from services.spreadsheet import safe_text
 
@@ -108,9 +108,8 @@ def _months_sheet(wb: Workbook, cur: ReportFigures) -> None:
         _row(ws, i, [f"{month:%m/%Y}", n], [None, INT_FORMAT])
 
 
-def _plan_sheet(wb: Workbook, report: Report) -> None:
+def _plan_sheet(wb: Workbook, plan: PlanVsActual) -> None:
     """Plan against actual of the unit, per type of work (only for a unit's report)."""
-    plan = report.plan
     ws = wb.create_sheet("Kế hoạch – thực hiện")
     names = list(FIGURE_LABELS)
     _header(ws, 1, ["Loại việc", "Đơn vị tính", *(FIGURE_LABELS[n][0] for n in names)])
@@ -133,7 +132,7 @@ def report_workbook(report: Report) -> bytes:
     _criteria_sheet(wb, report.current)
     _months_sheet(wb, report.current)
     if report.plan is not None:
-        _plan_sheet(wb, report)
+        _plan_sheet(wb, report.plan)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -88,7 +88,7 @@ def _payload() -> dict:
     """The activity's fields from JSON or from a posted form."""
     if request.is_json:
         return request.get_json(silent=True) or {}
-    data = request.form.to_dict()
+    data: dict[str, object] = dict(request.form.to_dict())
     data["criteria_ids"] = request.form.getlist("criteria_ids")
     for flag in ("confirm_not_saturday", "confirm_duplicate", "repair_geometry"):
         data[flag] = data.get(flag) in ("1", "true", "on")

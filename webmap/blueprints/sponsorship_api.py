@@ -8,6 +8,7 @@ ended rows as history and audits every change. Dates are ``YYYY-MM-DD``.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal, overload
 
 from flask import Blueprint, jsonify, request
 
@@ -44,6 +45,14 @@ def _body() -> dict:
     if not isinstance(body, dict):
         raise NtmError("Nội dung gửi lên phải là một đối tượng JSON.")
     return body
+
+
+@overload
+def _date(body: dict, name: str, label: str, required: Literal[True] = True) -> dt.date: ...
+
+
+@overload
+def _date(body: dict, name: str, label: str, required: bool) -> dt.date | None: ...
 
 
 def _date(body: dict, name: str, label: str, required: bool = True) -> dt.date | None:

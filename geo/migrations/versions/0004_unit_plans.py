@@ -36,7 +36,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_unit_plan_org_period", "unit_plan", ["organisation_id", "period_from"], unique=False
     )
-    op.create_geospatial_table(
+    op.create_geospatial_table(  # type: ignore[attr-defined]  # op added by alembic_helpers
         "plan_item",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("plan_id", sa.Integer(), nullable=False),
@@ -85,7 +85,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["activity_id"], ["activity.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_geospatial_index(
+    op.create_geospatial_index(  # type: ignore[attr-defined]  # op added by alembic_helpers
         "idx_plan_item_geom",
         "plan_item",
         ["geom"],
@@ -130,9 +130,9 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_plan_item_assignee_id"), table_name="plan_item")
     op.drop_index("ix_plan_item_date", table_name="plan_item")
     op.drop_index("ix_plan_item_plan_date", table_name="plan_item")
-    op.drop_geospatial_index(
+    op.drop_geospatial_index(  # type: ignore[attr-defined]  # op added by alembic_helpers
         "idx_plan_item_geom", table_name="plan_item", postgresql_using="gist", column_name="geom"
     )
-    op.drop_geospatial_table("plan_item")
+    op.drop_geospatial_table("plan_item")  # type: ignore[attr-defined]  # op added by alembic_helpers
     op.drop_index("ix_unit_plan_org_period", table_name="unit_plan")
     op.drop_table("unit_plan")
