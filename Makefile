@@ -47,6 +47,7 @@ LINT_DIRS = $(wildcard geo services webmap tests bench scripts)
 lint: venv
 	$(VENV)/bin/ruff check $(LINT_DIRS)
 	$(VENV)/bin/ruff format --check $(LINT_DIRS)
+	$(VENV)/bin/mypy
 
 test: setup pgdb
 	$(MAKE) lint

@@ -28,6 +28,7 @@ MAIN_NAV = (
     ("priorities_pages.index", "nav_lists"),
     ("plans.index", "nav_plans"),
     ("exports.reports_page", "nav_reports"),
+    ("facts_pages.import_page", "nav_facts"),
 )
 
 

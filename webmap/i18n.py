@@ -47,6 +47,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "nav_lists": {"vi": "Danh sách ưu tiên", "en": "Priority lists"},
     "nav_reports": {"vi": "Báo cáo", "en": "Reports"},
     "nav_plans": {"vi": "Kế hoạch", "en": "Plans"},
+    "nav_facts": {"vi": "Nhập số liệu", "en": "Import facts"},
 }
 
 

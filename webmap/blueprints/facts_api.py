@@ -85,6 +85,13 @@ def _date(body: dict, name: str, required: bool = True) -> dt.date | None:
         ) from None
 
 
+def _needed(value, name: str):
+    """``value``, which a required field always has once checked (for the type checker too)."""
+    if value is None:  # pragma: no cover - the readers above raise first
+        raise FactError(f"Thiếu trường {_named(name)}.", name)
+    return value
+
+
 def _int(body: dict, name: str, required: bool = True) -> int | None:
     value = body.get(name)
     if value is None and not required:
@@ -155,15 +162,16 @@ def _level_json(row: NtmLevel) -> dict:
 def record_assessment(unit_id: int):
     """Correct one criterion: ``criterion_id``, ``status``, ``assessed_on``, ``source``, ``note``."""
     body = _body()
-    args = (
-        _int(body, "criterion_id"),
-        _text(body, "status", required=True),
-        _date(body, "assessed_on"),
-    )
-    extra = {"source": _text(body, "source"), "note": _text(body, "note")}
+    criterion_id: int = _needed(_int(body, "criterion_id"), "criterion_id")
+    status: str = _needed(_text(body, "status", required=True), "status")
+    assessed_on: dt.date = _needed(_date(body, "assessed_on"), "assessed_on")
+    source, note = _text(body, "source"), _text(body, "note")
     row = _save(
-        lambda s: facts.record_assessment(s, unit_id, *args, by=current_user_name(), **extra)
-    )
+        lambda s: facts.record_assessment(
+            s, unit_id, criterion_id, status, assessed_on,
+            by=current_user_name(), source=source, note=note,
+        )
+    )  # fmt: skip
     return jsonify(_assessment_json(row)), 201
 
 
@@ -187,11 +195,15 @@ def record_classification(unit_id: int):
         value = "true" if value else "false"
     elif value is not None:
         value = _text(body, "value")
-    args = (flag, value, _date(body, "period_from"), _date(body, "period_to", required=False))
-    extra = {key: _text(body, key) for key in ("legal_basis", "source", "rule")}
+    period_from: dt.date = _needed(_date(body, "period_from"), "period_from")
+    period_to = _date(body, "period_to", required=False)
+    legal_basis, source, rule = (_text(body, key) for key in ("legal_basis", "source", "rule"))
     row = _save(
-        lambda s: facts.record_classification(s, unit_id, *args, by=current_user_name(), **extra)
-    )
+        lambda s: facts.record_classification(
+            s, unit_id, _needed(flag, "flag"), value, period_from, period_to,
+            by=current_user_name(), legal_basis=legal_basis, source=source, rule=rule,
+        )
+    )  # fmt: skip
     return jsonify(_classification_json(row)), 201
 
 
@@ -199,13 +211,14 @@ def record_classification(unit_id: int):
 def record_ntm_level(unit_id: int):
     """Correct a year's NTM level: ``year``, ``level``, ``target_level``, ``target_year``, ``source``."""
     body = _body()
-    args = (_int(body, "year"), _text(body, "level", required=True))
-    extra = {
-        "target_level": _text(body, "target_level"),
-        "target_year": _int(body, "target_year", required=False),
-        "source": _text(body, "source"),
-    }
+    year: int = _needed(_int(body, "year"), "year")
+    level: str = _needed(_text(body, "level", required=True), "level")
+    target_level, source = _text(body, "target_level"), _text(body, "source")
+    target_year = _int(body, "target_year", required=False)
     row = _save(
-        lambda s: facts.record_ntm_level(s, unit_id, *args, by=current_user_name(), **extra)
-    )
+        lambda s: facts.record_ntm_level(
+            s, unit_id, year, level, by=current_user_name(),
+            target_level=target_level, target_year=target_year, source=source,
+        )
+    )  # fmt: skip
     return jsonify(_level_json(row)), 201
