@@ -46,7 +46,10 @@ from services import reference_data  # noqa: E402
 from tests.web.auth_fixtures import app_config, login  # noqa: E402
 from webmap.app import create_app  # noqa: E402
 
-DATA = Path(os.environ.get("NTM_DATA_DIR", "/work/shared/data"))
+#: the boundary sources: NTM_DATA_DIR, else ../shared/data beside the checkout (as the Makefile)
+DATA = Path(
+    os.environ.get("NTM_DATA_DIR") or Path(__file__).resolve().parents[2] / "shared" / "data"
+)
 
 
 def seed(path: Path, activities: int) -> tuple[sa.Engine, int]:
