@@ -30,6 +30,12 @@ LIST_FIELDS = {
     "note": {"type": ["string", "null"]},
     "version": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
 }
+#: the body of adding communes to, or removing them from, a priority list
+LIST_ITEMS_BODY = {
+    "type": "object",
+    "properties": {"unit_ids": IDS, "version": INT, "reason": {"type": "string"}},
+    "required": ["unit_ids", "version"],
+}
 
 
 @dataclass(frozen=True)
@@ -355,11 +361,7 @@ OPERATIONS: tuple[Op, ...] = (
         "Thêm xã vào danh sách",
         "priorities",
         (),
-        {
-            "type": "object",
-            "properties": {"unit_ids": IDS, "version": INT, "reason": {"type": "string"}},
-            "required": ["unit_ids", "version"],
-        },
+        LIST_ITEMS_BODY,
         (200, 400, 404, 409, 422),
     ),
     Op(
@@ -368,11 +370,7 @@ OPERATIONS: tuple[Op, ...] = (
         "Bỏ xã khỏi danh sách",
         "priorities",
         (),
-        {
-            "type": "object",
-            "properties": {"unit_ids": IDS, "version": INT, "reason": {"type": "string"}},
-            "required": ["unit_ids", "version"],
-        },
+        LIST_ITEMS_BODY,
         (200, 400, 404, 409, 422),
     ),
     Op(
