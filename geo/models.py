@@ -359,6 +359,7 @@ class Activity(Base):
     notes: list[str]
     __table_args__ = (
         sa.Index("ix_activity_date", "activity_date"),
+        sa.Index("ix_activity_reported_unit_date", "reported_unit_id", "activity_date"),
         sa.CheckConstraint("participants IS NULL OR participants >= 0", name="ck_participants"),
         sa.CheckConstraint("workdays IS NULL OR workdays >= 0", name="ck_workdays"),
         sa.CheckConstraint("quantity IS NULL OR quantity >= 0", name="ck_quantity"),
@@ -398,20 +399,52 @@ class Activity(Base):
 
 
 class ActivityCommune(Base):
-    """A commune an activity falls in, found by spatial join, with the part in it."""
+    """A commune an activity falls in, found by spatial join, with the part in it.
+
+    ``activity_date`` repeats the activity's date so that a period's rows are read by
+    ``ix_activity_commune_date`` and "the last activity in this commune" is one lookup in
+    ``ix_activity_commune_unit_date``. The listeners below keep it equal to
+    ``Activity.activity_date`` for ORM writes; ``geo.spatial.join_activities_to_communes``
+    copies it in its ``INSERT … SELECT``.
+    """
 
     __tablename__ = "activity_commune"
-    __table_args__ = (sa.Index("ix_activity_commune_unit", "unit_id", "activity_id"),)
+    __table_args__ = (
+        sa.Index("ix_activity_commune_unit_date", "unit_id", "activity_date", "activity_id"),
+        sa.Index("ix_activity_commune_date", "activity_date"),
+    )
 
     activity_id: Mapped[int] = mapped_column(
         sa.ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True
     )
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("admin_unit.id"), primary_key=True)
+    activity_date: Mapped[dt.date]
     length_m: Mapped[float | None]
     area_m2: Mapped[float | None]
 
     activity: Mapped[Activity] = relationship(back_populates="communes")
     unit: Mapped[AdminUnit] = relationship()
+
+
+@sa.event.listens_for(ActivityCommune, "before_insert")
+def _copy_activity_date(_mapper, connection: sa.Connection, part: ActivityCommune) -> None:
+    if part.activity_date is not None:
+        return
+    if part.activity is not None:
+        part.activity_date = part.activity.activity_date
+    else:
+        day = sa.select(Activity.activity_date).where(Activity.id == part.activity_id)
+        part.activity_date = connection.scalar(day)
+
+
+@sa.event.listens_for(Activity, "after_update")
+def _move_activity_date(_mapper, connection: sa.Connection, activity: Activity) -> None:
+    if sa.inspect(activity).attrs.activity_date.history.has_changes():
+        connection.execute(
+            sa.update(ActivityCommune)
+            .where(ActivityCommune.activity_id == activity.id)
+            .values(activity_date=activity.activity_date)
+        )
 
 
 class PriorityList(Base):

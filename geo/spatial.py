@@ -238,7 +238,7 @@ def join_activities_to_communes(
     added = 0
     for start in range(0, len(activity_ids), JOIN_BATCH):
         rows = _commune_parts(session, activity_ids[start : start + JOIN_BATCH], day_rule)
-        columns = ["activity_id", "unit_id", "length_m", "area_m2"]
+        columns = ["activity_id", "unit_id", "activity_date", "length_m", "area_m2"]
         insert = sa.insert(ActivityCommune).from_select(columns, rows)
         # rowcount is -1 for INSERT … SELECT through psycopg here: count what comes back
         added += len(session.execute(insert.returning(ActivityCommune.unit_id)).all())
@@ -257,6 +257,7 @@ def _commune_parts(session: Session, ids: list[int], day_rule) -> sa.Select:
         sa.select(
             Activity.id,
             AdminUnit.id,
+            Activity.activity_date,
             sa.case((kind.like("%LINESTRING%"), sa.func.ST_Length(part))),
             sa.case((kind.like("%POLYGON%"), sa.func.ST_Area(part))),
         )

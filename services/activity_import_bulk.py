@@ -217,7 +217,11 @@ def write_rows(session: Session, accepted: list[Row], refused: list[Row], by: st
         activity.created_at, activity.version, activity.is_demo = now, 1, False
         _apply(session, activity, row.values, row.activity_type, [], row.criteria)
     _insert_activities(session, [a for _, a in made])
-    links = [{"activity_id": a.id, "unit_id": p.unit_id} for r, a in made for p in r.parts]
+    links = [
+        {"activity_id": a.id, "unit_id": p.unit_id, "activity_date": a.activity_date}
+        for r, a in made
+        for p in r.parts
+    ]
     if links:
         session.execute(sa.insert(ActivityCommune), links)
     drawn = [a.id for r, a in made if r.drawn]

@@ -100,6 +100,8 @@ def test_every_entry_form_of_a_row_is_accepted(seeded):
     assert {c.unit.name for c in third.communes} == {"Xã Cam Lộ"}
     assert fourth.geom is None and fourth.reported_unit.name == "Xã Cam Lộ"
     assert fourth.village == "Thôn Tân Xuân" and len(first.import_key) == 64
+    for activity in (first, second, third, fourth):  # drawn and reported alike
+        assert {c.activity_date for c in activity.communes} == {activity.activity_date}
     load = seeded.scalars(
         sa.select(DatasetLoad).where(DatasetLoad.dataset == "activities_excel")
     ).one()
@@ -389,6 +391,8 @@ def test_join_activities_to_communes_matches_communes_for_geometry(seeded):
         parts = communes_for_geometry(seeded, to_shape(activity.geom), day)
         expected += len(parts)
         got = sorted((c.unit_id, c.length_m, c.area_m2) for c in activity.communes)
+        # the activity's own date, not the day its communes were chosen on
+        assert {c.activity_date for c in activity.communes} == {activity.activity_date}
         want = sorted((p.unit_id, p.length_m, p.area_m2) for p in parts)
         assert [g[0] for g in got] == [w[0] for w in want]
         for g, w in zip(got, want, strict=True):
