@@ -31,6 +31,7 @@ import datetime as dt
 import openpyxl
 import pytest
 
+from geo.models import Activity, ActivityCommune
 from services import coverage
 from services.coverage_export import write_workbook
 from services.coverage_gaps import gaps
@@ -184,6 +185,36 @@ def test_activity_in_a_lasting_commune_and_the_old_unit_it_absorbed_counts_once(
     row = coverage.commune_coverage(session, span, [lasting.id])[0]
     assert (row.name, row.activities, row.participants) == ("Xã Vẫn", 1, 9)
     assert [(n.name, n.activities) for n in row.via_old_units] == [("Xã Cũ", 1)]
+
+
+def test_last_activity_date_passes_deleted_activities_and_follows_lineage(session, scenario):
+    """By hand: on 30/09/2026 A 15/08 (a4), B 05/09 (a5), C 20/06 (a6), D none (a8 deleted).
+    On 31/12/2025 only A has one: 07/05/2022 (a7, reported in the old O1, carried by lineage).
+    A newer activity in C that is deleted leaves C at 20/06; moving a6 to 22/06 moves C."""
+    units, end = scenario.units, Q3.end
+    newer = Activity(
+        activity_date=dt.date(2026, 9, 25), type_code="ROAD", deleted_at=dt.datetime(2026, 9, 26)
+    )
+    newer.communes.append(ActivityCommune(unit_id=units["C"]))
+    session.add(newer)
+    session.flush()
+    by_key = {k: coverage.last_activity_dates(session, end).get(u) for k, u in units.items()}
+    assert by_key == {
+        "O1": None,
+        "O2": None,
+        "A": dt.date(2026, 8, 15),
+        "B": dt.date(2026, 9, 5),
+        "C": dt.date(2026, 6, 20),
+        "D": None,
+    }
+    assert coverage.last_activity_dates(session, dt.date(2025, 12, 31)) == {
+        units["A"]: dt.date(2022, 5, 7)
+    }
+    session.get(Activity, scenario.activities["a6"]).activity_date = dt.date(2026, 6, 22)
+    session.flush()
+    assert coverage.last_activity_dates(session, end, [units["C"], units["D"]]) == {
+        units["C"]: dt.date(2026, 6, 22)
+    }
 
 
 def test_year_2022_counts_in_the_old_unit_itself(session, scenario):
