@@ -72,6 +72,12 @@ def make_engine(url: str, **kwargs) -> sa.Engine:
         event.listen(engine, "connect", _on_spatialite_connect)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # PostgreSQL's JIT compiles the coverage and "last activity" statements for 0.3–1.5 s
+    # each, more than they take to run (docs/performance.md, "Coverage"): off for our sessions
+    connect_args = kwargs.setdefault("connect_args", {})
+    options = connect_args.get("options", "")
+    if "jit=" not in options:
+        connect_args["options"] = f"{options} -c jit=off".strip()
     return sa.create_engine(url, **kwargs)
 
 
