@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from pathlib import Path
 
 import xstatic.pkg.leaflet as xstatic_leaflet
 from flask import Flask, send_from_directory
+from flask.json.provider import DefaultJSONProvider
 
 from webmap import auth, db, errors, i18n, security
 from webmap.settings import from_environment
@@ -36,9 +38,21 @@ def main_nav(app: Flask) -> list[tuple[str, str]]:
     return [(endpoint, key) for endpoint, key in MAIN_NAV if endpoint in app.view_functions]
 
 
+class JSONProvider(DefaultJSONProvider):
+    """Dates and times as ISO 8601 ("2026-04-02"), which the pages' ``NTM.date`` reads and shows
+    as dd/mm/yyyy; Flask's default would send an HTTP date ("Thu, 02 Apr 2026 00:00:00 GMT")."""
+
+    @staticmethod
+    def default(o):
+        if isinstance(o, dt.date):  # datetime too
+            return o.isoformat()
+        return DefaultJSONProvider.default(o)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults → instance/config.py → environment → ``test_config``."""
     app = Flask(__name__, instance_relative_config=True)
+    app.json = JSONProvider(app)
     app.config.from_mapping(from_environment())
     app.config.from_pyfile("config.py", silent=True)
     if test_config:

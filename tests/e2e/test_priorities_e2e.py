@@ -10,6 +10,7 @@ SpatiaLite file. Screenshots go to tests/artifacts/analysis/.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -177,6 +178,10 @@ def test_priorities_day(server, page):
     assert "Xã ưu tiên chưa có hoạt động" in text
     assert "Tiêu chí chưa đạt chưa được hoạt động nào hỗ trợ" in text
     assert "Tổng của danh sách ưu tiên: Ưu tiên quý tới" in text
+    assessed = page.evaluate(
+        "[...document.querySelectorAll('#gap-unmet tbody tr td:last-child')].map(td => td.textContent)"
+    )
+    assert assessed and all(re.fullmatch(r"\d{2}/\d{2}/\d{4}", d) for d in assessed), assessed[:3]
     href = page.get_attribute("#cov-export", "href")
     assert href.startswith("/api/coverage.xlsx?") and f"list={list_id}" in href
     page.select_option("#theme", "gap")

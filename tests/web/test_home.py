@@ -38,3 +38,18 @@ def test_measured_and_published_areas_side_by_side(client):
     # measured in EPSG:32648 from the polygons; published by the source (areaKm2)
     assert "diện tích đo từ ranh giới 12.685,5 km²" in text
     assert "công bố theo nguồn 12.700,0 km²" in text
+
+
+def test_json_sends_dates_as_iso_for_the_pages_to_format(app):
+    """``NTM.date`` turns "2026-04-02" into 02/04/2026; Flask's own default was an HTTP date."""
+    import datetime as dt
+
+    from flask import json as flask_json
+
+    with app.app_context():
+        sent = flask_json.loads(
+            flask_json.dumps(
+                {"day": dt.date(2026, 4, 2), "at": dt.datetime(2026, 4, 2, 7, 30), "n": 1}
+            )
+        )
+    assert sent == {"day": "2026-04-02", "at": "2026-04-02T07:30:00", "n": 1}

@@ -29,10 +29,11 @@
     });
   };
 
+  /* "2026-04-02" (or an ISO date-time) to "02/04/2026"; nothing else is shown as a date.
+     The result goes into HTML unescaped, so it is only ever digits and slashes or no_data. */
   NTM.date = function (iso) {
-    if (!iso) return NTM.text.no_data;
-    var p = String(iso).slice(0, 10).split("-");
-    return p[2] + "/" + p[1] + "/" + p[0];
+    var m = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(iso || ""));
+    return m ? m[3] + "/" + m[2] + "/" + m[1] : NTM.text.no_data;
   };
 
   /* "dd/mm/yyyy" (what a Vietnamese user types) to ISO; "" stays ""; anything else is null. */
