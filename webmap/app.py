@@ -65,7 +65,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     auth.init_app(app)
     security.init_app(app)
     app.jinja_env.globals.update(
-        t=i18n.t, format_number=i18n.format_number, format_date=i18n.format_date
+        t=i18n.t,
+        format_number=i18n.format_number,
+        format_date=i18n.format_date,
+        as_date=i18n.as_date,
     )
     app.context_processor(lambda: {"lang": i18n.current_language(), "main_nav": main_nav(app)})
 

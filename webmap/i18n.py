@@ -15,6 +15,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "province": {"vi": "tỉnh Quảng Trị", "en": "Quảng Trị province"},
     "no_data": {"vi": "chưa có dữ liệu", "en": "no data"},
+    "date_hint": {
+        "vi": "Ngày theo dạng dd/mm/yyyy, ví dụ 05/09/2026",
+        "en": "A date as dd/mm/yyyy, e.g. 05/09/2026",
+    },
+    "date_invalid": {
+        "vi": "Ngày không hợp lệ: hãy nhập theo dạng dd/mm/yyyy, ví dụ 05/09/2026.",
+        "en": "Not a date: type it as dd/mm/yyyy, e.g. 05/09/2026.",
+    },
+    "date_before": {"vi": "Ngày phải từ {d} trở đi.", "en": "The date must be {d} or later."},
+    "date_after": {"vi": "Ngày phải đến {d} là cùng.", "en": "The date must be {d} or earlier."},
     "legend_difficulty": {"vi": "Xã khó khăn", "en": "Difficult communes"},
     "mountainous": {"vi": "Miền núi", "en": "Mountainous"},
     "coastal_sandy": {"vi": "Bãi ngang ven biển", "en": "Coastal sandy"},
@@ -84,6 +94,23 @@ def format_number(value: float | int | None, decimals: int = 0, lang: str = "vi"
     if lang == "vi":
         text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
     return text
+
+
+def as_date(value: dt.date | str | None) -> dt.date | None:
+    """A date from a date, an ISO ``YYYY-MM-DD`` text (a form sent back) or nothing; text that
+    is no date gives None (the form's own error message says what is wrong).
+
+    >>> as_date("2026-09-05"), as_date(""), as_date("31/02"), as_date(dt.datetime(2026, 9, 5, 7))
+    (datetime.date(2026, 9, 5), None, None, datetime.date(2026, 9, 5))
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date) or not value:
+        return value or None
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
 
 
 def format_date(value: dt.date | None, lang: str = "vi") -> str:

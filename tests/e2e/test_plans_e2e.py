@@ -59,8 +59,15 @@ def _make_plan(page, base: str) -> None:
     today = dt.date.today()
     page.goto(base + "/plans")
     page.fill("#plan-new input[name=title]", "Kế hoạch thử <b>đậm</b>")
-    page.fill("#plan-new input[name=period_from]", today.isoformat())
-    page.fill("#plan-new input[name=period_to]", (today + dt.timedelta(days=30)).isoformat())
+    # dates typed the Vietnamese way, whatever the browser's language
+    page.fill("#plan-new input[data-date-for=period_from]", today.strftime("%d/%m/%Y"))
+    page.fill("#plan-new input[data-date-for=period_to]", "31/02/2026")
+    assert page.evaluate(
+        "document.querySelector('#plan-new input[data-date-for=period_to]').validationMessage"
+    ).startswith("Ngày không hợp lệ")
+    until = today + dt.timedelta(days=30)
+    page.fill("#plan-new input[data-date-for=period_to]", until.strftime("%d/%m/%Y"))
+    assert page.input_value("#plan-new input[name=period_to]") == until.isoformat()
     page.click("#plan-new button[type=submit]")
     page.wait_for_url("**/plans/*")
     assert "Kế hoạch thử <b>đậm</b>" in page.locator("h2").inner_text()
@@ -73,6 +80,8 @@ def _place_item(page, point) -> None:
         "([lat, lng]) => planItemMap.setView([lat, lng], 14, {animate: false})", [point.y, point.x]
     )
     assert page.input_value("input[name=planned_date]") == next_saturday().isoformat()
+    shown = page.input_value("input[data-date-for=planned_date]")
+    assert shown == next_saturday().strftime("%d/%m/%Y")
     page.select_option("select[name=type_code]", "ROAD_REPAIR")
     page.fill("input[name=planned_quantity]", "2")
     page.fill("input[name=village]", "Khu phố 1")
@@ -121,7 +130,11 @@ def test_plan_item_on_the_map_becomes_an_activity(page, server):
     page.locator("#communes-found li").first.wait_for(timeout=15_000)
     assert COMMUNE in page.locator("#communes-found").inner_text()
     # done a Saturday early: the officer corrects the prefilled date (today is not a Saturday)
-    page.fill("#activity_date", last_saturday().isoformat())
+    assert page.input_value("input[data-date-for=activity_date]") == dt.date.fromisoformat(
+        page.input_value("#activity_date")
+    ).strftime("%d/%m/%Y")  # prefilled from the plan into both fields
+    page.fill("input[data-date-for=activity_date]", last_saturday().strftime("%d/%m/%Y"))
+    assert page.input_value("#activity_date") == last_saturday().isoformat()
     page.fill("input[name=quantity]", "1.4")
     page.fill("input[name=participants]", "30")
     page.screenshot(path=str(ARTIFACTS / "3-prefilled-activity.png"))
