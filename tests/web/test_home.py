@@ -56,15 +56,27 @@ def test_json_sends_dates_as_iso_for_the_pages_to_format(app):
 
 
 def test_dates_are_typed_as_dd_mm_yyyy_on_every_form(client):
-    """No browser date picker (it shows the browser's own order, mm/dd/yyyy in English):
-    each date is a dd/mm/yyyy text field beside the hidden ISO field the form sends."""
+    """No browser date picker (it shows the browser's own order, mm/dd/yyyy in English): each
+    date is a dd/mm/yyyy text field, sent as typed without JavaScript, beside the ISO field
+    static/common/dates.js gives the name to."""
     from pathlib import Path
 
     templates = Path(__file__).resolve().parents[2] / "webmap" / "templates"
     using = [p.name for p in templates.rglob("*.html") if 'type="date"' in p.read_text("utf-8")]
     assert using == ["_date_input.html"]  # named there in a comment only
     text = client.get("/activities?from=2026-07-01&to=2026-09-30").get_data(as_text=True)
-    assert 'data-date-for="from"' in text and 'value="01/07/2026"' in text
-    assert '<input type="hidden" name="from" value="2026-07-01">' in text
-    assert '<input type="hidden" name="to" value="2026-09-30">' in text
+    assert 'name="from" inputmode="numeric"' in text and 'value="01/07/2026"' in text
+    assert '<input type="hidden" data-iso-for="from" value="2026-07-01">' in text
+    assert '<input type="hidden" data-iso-for="to" value="2026-09-30">' in text
     assert "common/dates.js" in text and 'id="date-texts"' in text
+    # what a browser without JavaScript sends reads the same as ISO
+    typed = client.get("/activities?from=01/07/2026&to=30/09/2026").get_data(as_text=True)
+    assert '<input type="hidden" data-iso-for="from" value="2026-07-01">' in typed
+
+    def totals(page: str) -> str:
+        start = page.index('id="totals"')
+        return page[start : page.index("</p>", start)]
+
+    assert totals(typed) == totals(text)
+    with client.get("/reports?from=01/07/2026&to=30/09/2026") as r:
+        assert r.status_code == 200 and 'value="30/09/2026"' in r.get_data(as_text=True)

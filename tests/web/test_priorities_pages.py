@@ -220,3 +220,19 @@ def test_with_sign_in_forms_carry_csrf_and_only_planners_change_lists(signed_in_
     assert refused.status_code == 403
     anonymous = signed_in_app.test_client().get("/priority-lists")
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+
+
+def test_list_dates_typed_as_dd_mm_yyyy_without_javascript(client):
+    """The form's text fields are sent as typed when the browser runs no script."""
+    response = client.post(
+        "/priority-lists",
+        data={"name": "Quý IV", "period_from": "01/10/2026", "period_to": "31/12/2026"},
+    )
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert '<input type="hidden" data-iso-for="period_from" value="2026-10-01">' in page
+    assert 'value="31/12/2026"' in page
+    bad = client.post(
+        "/priority-lists", data={"name": "Sai", "period_from": "31/02/2026"}
+    ).get_data(as_text=True)
+    assert "31/02/2026" in bad and "period_from" in bad

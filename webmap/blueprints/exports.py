@@ -29,6 +29,7 @@ from flask import (
 
 from geo.errors import NotFoundError, NtmError
 from geo.models import Organisation
+from services.activity_input import parse_date
 from services.export_jobs import ExportQueue, Output
 from services.periods import Period
 from services.plan_figures import FIGURES
@@ -140,13 +141,13 @@ def meeting_pack():
 
 def _report_args() -> tuple[Period, int | None]:
     today = dt.date.today()
-    try:
-        start = dt.date.fromisoformat(
-            request.args.get("from") or today.replace(month=1, day=1).isoformat()
-        )
-        end = dt.date.fromisoformat(request.args.get("to") or today.isoformat())
+    try:  # ISO, or dd/mm/yyyy as typed when the page runs without JavaScript
+        start = parse_date(request.args.get("from")) or today.replace(month=1, day=1)
+        end = parse_date(request.args.get("to")) or today
     except ValueError:
-        raise NtmError("Ngày không hợp lệ ở “from”/“to”; hãy dùng dạng YYYY-MM-DD.") from None
+        raise NtmError(
+            "Ngày không hợp lệ ở “from”/“to”; hãy dùng dạng dd/mm/yyyy hoặc YYYY-MM-DD."
+        ) from None
     unit = request.args.get("unit", "")
     if unit and not unit.isdigit():
         raise NtmError("Tham số “unit” phải là số của một sở, ngành hoặc tổ công tác.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from services import priorities
+from services.activity_input import parse_date
 from services.priority_export import local_time
 from webmap.db import get_session
 from webmap.i18n import current_language
@@ -101,10 +102,23 @@ def index():
     )
 
 
+def _list_fields() -> dict:
+    """The list's fields from the form; dates typed dd/mm/yyyy (sent so without JavaScript)
+    become ISO, which the service reads; text that is no date goes on for it to refuse."""
+    fields = {k: request.form.get(k) for k in ("name", "period_from", "period_to", "note")}
+    for key in ("period_from", "period_to"):
+        try:
+            day = parse_date(fields[key])
+        except ValueError:
+            continue
+        fields[key] = day.isoformat() if day else fields[key]
+    return fields
+
+
 @bp.post("")
 def create():
     session = get_session()
-    fields = {k: request.form.get(k) for k in ("name", "period_from", "period_to", "note")}
+    fields = _list_fields()
     plist = priorities.create_list(session, by=current_user_name(), **fields)
     session.commit()
     return redirect(url_for(".show", list_id=plist.id), 303)
@@ -132,7 +146,7 @@ def show(list_id: int):
 @bp.post("/<int:list_id>/edit")
 def edit(list_id: int):
     session = get_session()
-    fields = {k: request.form.get(k) for k in ("name", "period_from", "period_to", "note")}
+    fields = _list_fields()
     priorities.update_list(
         session, list_id, version=_form_version(), by=current_user_name(), **fields
     )

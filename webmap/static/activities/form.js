@@ -2,6 +2,7 @@
 (function () {
   "use strict";
   var A = window.NTMA, cfg = A.config, form = document.getElementById("activity-form");
+  window.NTMDates.wire(form);  /* dates are read at once below */
   var place = A.drawMap("activity-map", function (drawnGeometry) {
     geometry = drawnGeometry;
     locate({ geometry: geometry });

@@ -1,12 +1,13 @@
-/* Date fields typed as dd/mm/yyyy (templates/_date_input.html): each visible text field fills
-   the hidden ISO field of its form that carries the name, fires "change" on it for the page's
-   own scripts, and shows what is wrong with a date that does not exist or is out of range.
-   A script that sets the hidden field's value (e.g. a form filled from a plan) updates the
-   visible one too. */
+/* Date fields typed as dd/mm/yyyy (templates/_date_input.html). Wiring one moves its name to
+   the hidden ISO field beside it, so the form and the page's scripts get ISO; typing fills that
+   field, fires "change" on it and says what is wrong with a date that does not exist or is out
+   of range; a script setting the ISO field's value updates the text too. Every field is wired
+   when the page has loaded; a page script that reads dates at once calls NTMDates.wire(form)
+   first. */
 (function () {
   "use strict";
-  var texts = JSON.parse(document.getElementById("date-texts").textContent);
   var valueProperty = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value");
+  var texts = null;
 
   function toIso(text) {
     var m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(text.trim());
@@ -21,10 +22,12 @@
     return m ? m[3] + "/" + m[2] + "/" + m[1] : "";
   }
 
-  function wire(visible) {
-    var hidden = visible.form && visible.form.querySelector(
-      'input[type="hidden"][name="' + visible.dataset.dateFor + '"]');
-    if (!hidden) return;
+  function wireOne(visible) {
+    var hidden = visible.nextElementSibling;
+    if (!hidden || hidden.dataset.isoFor !== visible.dataset.dateFor || hidden.name) return;
+    texts = texts || JSON.parse(document.getElementById("date-texts").textContent);
+    hidden.name = visible.name;
+    visible.removeAttribute("name");
     Object.defineProperty(hidden, "value", {
       get: function () { return valueProperty.get.call(hidden); },
       set: function (iso) {
@@ -38,17 +41,20 @@
       else if (iso && visible.dataset.min && iso < visible.dataset.min) problem = texts.before.replace("{d}", toText(visible.dataset.min));
       else if (iso && visible.dataset.max && iso > visible.dataset.max) problem = texts.after.replace("{d}", toText(visible.dataset.max));
       visible.setCustomValidity(problem);
-      var before = valueProperty.get.call(hidden), now = iso === null ? "" : iso;
-      if (now !== before) {
+      var now = iso === null ? "" : iso;
+      if (now !== valueProperty.get.call(hidden)) {
         valueProperty.set.call(hidden, now);
         hidden.dispatchEvent(new Event("change", { bubbles: true }));
       }
     }
     visible.addEventListener("input", check);
     visible.addEventListener("change", check);
-    valueProperty.set.call(visible, toText(valueProperty.get.call(hidden)));
     check();
   }
 
-  document.querySelectorAll("input[data-date-for]").forEach(wire);
+  window.NTMDates = {
+    wire: function (root) { (root || document).querySelectorAll("input[data-date-for]").forEach(wireOne); },
+    toIso: toIso,
+  };
+  document.addEventListener("DOMContentLoaded", function () { window.NTMDates.wire(document); });
 })();

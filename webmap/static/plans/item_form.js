@@ -3,6 +3,7 @@
 (function () {
   "use strict";
   var A = window.NTMA, cfg = A.config, form = document.getElementById("item-form");
+  window.NTMDates.wire(form);  /* dates are read at once below */
   var geometry = cfg.item ? cfg.item.geometry : null;
   var confirmed = {};
   var place = A.drawMap("item-map", function (drawn) {
