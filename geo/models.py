@@ -325,6 +325,8 @@ class Sponsorship(Recorded, Base):
     source: Mapped[str | None] = mapped_column(sa.Text)
     ended_by: Mapped[str | None] = mapped_column(sa.String(120))
     version: Mapped[int] = mapped_column(default=1)
+    #: optimistic lock: every UPDATE carries ``WHERE version = <the version read>``
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     department: Mapped[Organisation] = relationship()
     unit: Mapped[AdminUnit] = relationship()
@@ -388,6 +390,8 @@ class Activity(Base):
     updated_at: Mapped[dt.datetime | None]
     deleted_at: Mapped[dt.datetime | None]
     version: Mapped[int] = mapped_column(default=1)
+    #: optimistic lock: every UPDATE carries ``WHERE version = <the version read>``
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     activity_type: Mapped[ActivityType] = relationship()
     organiser: Mapped[Organisation | None] = relationship()
@@ -578,6 +582,8 @@ class UnitPlan(Base):
     created_by: Mapped[str] = mapped_column(sa.String(120), default="system")
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
     version: Mapped[int] = mapped_column(default=1)
+    #: optimistic lock: every UPDATE carries ``WHERE version = <the version read>``
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     organisation: Mapped[Organisation] = relationship()
     items: Mapped[list[PlanItem]] = relationship(
@@ -631,6 +637,8 @@ class PlanItem(Base):
     updated_by: Mapped[str | None] = mapped_column(sa.String(120))
     updated_at: Mapped[dt.datetime | None]
     version: Mapped[int] = mapped_column(default=1)
+    #: optimistic lock: every UPDATE carries ``WHERE version = <the version read>``
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     plan: Mapped[UnitPlan] = relationship(back_populates="items", foreign_keys=[plan_id])
     assignee: Mapped[Organisation] = relationship()

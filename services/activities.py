@@ -47,6 +47,7 @@ from geo.models import (
     Organisation,
     UnitGeometry,
 )
+from services import fields
 from services.activity_input import (
     SATURDAY,
     ActivityError,
@@ -373,7 +374,8 @@ def get_activity(session: Session, activity_id: int) -> Activity:
 
 
 def _check_version(activity: Activity, version) -> None:
-    if version is None or int(version) != activity.version:
+    version = fields.parse_int(version, "version", 1, fields.MAX_ID)
+    if version is None or version != activity.version:
         raise ConflictError(
             f"Hoạt động số {activity.id} vừa được người khác sửa (phiên bản {activity.version}, "
             f"bạn đang sửa phiên bản {version}). Hãy tải lại trang để xem thay đổi rồi sửa tiếp."

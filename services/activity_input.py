@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from dataclasses import dataclass, field
 from http import HTTPStatus
 
@@ -19,6 +20,7 @@ from shapely.geometry.base import BaseGeometry
 from geo import coords, tracks
 from geo.coords import vn_number
 from geo.errors import InvalidGeometryError, NtmError
+from services import fields
 
 SATURDAY = 5
 MAX_PARTICIPANTS_PER_COMMUNE = 5_000
@@ -107,8 +109,31 @@ def parse_date(value) -> dt.date | None:
     raise ValueError(f"«{text}» không phải ngày hợp lệ (dạng dd/mm/yyyy)")
 
 
+def _id(value, name: str, problems: Problems) -> int | None:
+    try:
+        return fields.parse_id(value, name)
+    except fields.FieldError as exc:
+        problems.add(name, exc.details[0]["message"])
+        return None
+
+
+def _text(value, name: str, problems: Problems) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        problems.add(name, f"phải là chữ, không phải {type(value).__name__}.")
+        return None
+    if "\x00" in value:
+        problems.add(name, "có ký tự NUL (\\0); hãy xoá ký tự đó.")
+        return None
+    return value.strip() or None
+
+
 def _number(value, kind: type, name: str, problems: Problems):
     if value in (None, ""):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        problems.add(name, f"«{value}» không phải là số.")
         return None
     try:
         text = str(value).strip().replace(" ", "")
@@ -120,10 +145,28 @@ def _number(value, kind: type, name: str, problems: Problems):
     except (TypeError, ValueError):
         problems.add(name, f"«{value}» không phải là số.")
         return None
+    if not math.isfinite(number):
+        problems.add(name, f"«{value}» không phải là một số hữu hạn.")
+        return None
     if number < 0:
         problems.add(name, f"không được âm (đang là {coords.vn_number(number)}).")
         return None
     return number
+
+
+def _geojson_shape(value) -> BaseGeometry:
+    """A GeoJSON geometry (or Feature), as text or as an object; unreadable ones refused."""
+    try:
+        doc = json.loads(value) if isinstance(value, str) else value
+        if isinstance(doc, dict) and doc.get("type") == "Feature":
+            doc = doc.get("geometry")
+        if not isinstance(doc, dict):
+            raise ValueError("cần một đối tượng GeoJSON có “type” và “coordinates”")
+        return shape(doc)
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError, RecursionError) as exc:
+        raise InvalidGeometryError(f"Hình học không đọc được ({exc}).") from None
+    except shapely.errors.ShapelyError as exc:
+        raise InvalidGeometryError(f"Hình học không hợp lệ ({exc}).") from None
 
 
 def parse_geometry(data: dict) -> tuple[BaseGeometry | None, list[str]]:
@@ -132,14 +175,7 @@ def parse_geometry(data: dict) -> tuple[BaseGeometry | None, list[str]]:
     if isinstance(value, BaseGeometry):
         return value, []
     if value:
-        doc = json.loads(value) if isinstance(value, str) else value
-        doc = doc.get("geometry") if doc.get("type") == "Feature" else doc
-        try:
-            geometry = shape(doc)
-        except (AttributeError, KeyError, TypeError, ValueError) as exc:
-            raise InvalidGeometryError(f"Hình học không đọc được ({exc}).") from exc
-        tracks.check_degrees([geometry], "hình đã vẽ")
-        return geometry, []
+        return tracks.check_drawn(_geojson_shape(value)), []
     if data.get("coordinates"):
         point = coords.parse_coordinates(
             str(data["coordinates"]), data.get("notation") or "auto", data.get("zone") or "tm3"
@@ -162,18 +198,18 @@ def parse_input(data: dict, problems: Problems | None = None) -> ActivityInput:
     except ValueError as exc:
         problems.add("activity_date", str(exc) + ".")
     values.type_code = (str(data.get("type_code") or "").strip()) or None
-    values.organiser_id = _number(data.get("organiser_id"), int, "organiser_id", problems)
-    values.reported_unit_id = _number(
-        data.get("reported_unit_id"), int, "reported_unit_id", problems
-    )
+    values.organiser_id = _id(data.get("organiser_id"), "organiser_id", problems)
+    values.reported_unit_id = _id(data.get("reported_unit_id"), "reported_unit_id", problems)
     values.participants = _number(data.get("participants"), int, "participants", problems)
     values.workdays = _number(data.get("workdays"), float, "workdays", problems)
     values.quantity = _number(data.get("quantity"), float, "quantity", problems)
     values.funds_vnd = _number(data.get("funds_vnd"), int, "funds_vnd", problems)
-    values.description = (data.get("description") or "").strip() or None
-    values.village = (data.get("village") or "").strip() or None
-    ids = data.get("criteria_ids") or []
-    values.criteria_ids = [int(i) for i in ([ids] if isinstance(ids, int | str) else ids) if str(i)]
+    values.description = _text(data.get("description"), "description", problems)
+    values.village = _text(data.get("village"), "village", problems)
+    try:
+        values.criteria_ids = fields.parse_ids(data.get("criteria_ids"), "criteria_ids")
+    except fields.FieldError as exc:
+        problems.add("criteria_ids", exc.details[0]["message"])
     try:
         values.geometry, values.notes = parse_geometry(data)
         if values.geometry is not None:

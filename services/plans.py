@@ -16,6 +16,7 @@ afterwards (done → activity, missed, moved) and plan against actual are in
 from __future__ import annotations
 
 import datetime as dt
+import math
 from http import HTTPStatus
 
 import sqlalchemy as sa
@@ -34,7 +35,7 @@ from geo.models import (
     PlanItem,
     UnitPlan,
 )
-from services import audit
+from services import audit, fields
 from services.activities import ConfirmationNeeded
 from services.activity_input import SATURDAY, parse_date, parse_geometry, vn_date
 from services.facts import criteria_set_on, snapshot, sponsorships_on
@@ -99,18 +100,21 @@ def _date(data: dict, name: str, problems: _Problems) -> dt.date | None:
 
 
 def _int(data: dict, name: str, problems: _Problems) -> int | None:
-    value = data.get(name)
-    if value in (None, ""):
-        return None
     try:
-        return int(str(value).strip())
-    except ValueError:
-        problems.add(name, f"«{value}» không phải là số.")
+        return fields.parse_id(data.get(name), name)
+    except fields.FieldError as exc:
+        problems.add(name, exc.details[0]["message"])
         return None
 
 
 def _text(data: dict, name: str, limit: int) -> str | None:
-    return (str(data.get(name) or "").strip()[:limit]) or None
+    value = data.get(name)
+    if value is not None and not isinstance(value, str | int | float):
+        raise fields.FieldError(name, f"phải là chữ, không phải {type(value).__name__}.")
+    text = str(value or "").strip()[:limit]
+    if "\x00" in text:
+        raise fields.FieldError(name, "có ký tự NUL (\\0); hãy xoá ký tự đó.")
+    return text or None
 
 
 def _valid_on(row, day: dt.date) -> bool:
@@ -120,7 +124,8 @@ def _valid_on(row, day: dt.date) -> bool:
 
 
 def check_version(row, version, what: str) -> None:
-    if version is None or str(version) != str(row.version):
+    version = fields.parse_int(version, "version", 1, fields.MAX_ID)
+    if version is None or version != row.version:
         raise ConflictError(
             f"{what} vừa được người khác sửa (phiên bản {row.version}, bạn đang sửa phiên bản "
             f"{version}). Hãy tải lại trang để xem thay đổi rồi sửa tiếp."
@@ -240,9 +245,14 @@ def _check_quantity(data: dict, problems: _Problems) -> float | None:
     if value in (None, ""):
         return None
     try:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ValueError
         number = float(str(value).strip().replace(",", "."))
     except ValueError:
         problems.add("planned_quantity", f"«{value}» không phải là số.")
+        return None
+    if not math.isfinite(number):
+        problems.add("planned_quantity", f"«{value}» không phải là một số hữu hạn.")
         return None
     if number < 0:
         problems.add("planned_quantity", "không được âm.")

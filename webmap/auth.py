@@ -26,7 +26,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from geo.models import USER_ROLES, Activity, UserAccount
 from services.accounts import OWN_ACTIVITIES_ONLY, ROLE_LABELS, UNIT_ROLES, can_edit_activity
+from services.fields import parse_id
 from webmap.db import get_session
+from webmap.request_body import form_or_json
 from webmap.security import SAFE_METHODS, auth_mode
 
 #: no sign-in needed, whatever the mode
@@ -98,12 +100,9 @@ def guard_own_activities(user: UserAccount) -> str | None:
 
 
 def _sent_organiser_id() -> int | None:
-    body = request.get_json(silent=True) if request.is_json else request.form.to_dict()
-    value = body.get("organiser_id") if isinstance(body, dict) else None
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None  # the view reports the unreadable field
+    """The organiser the request names, read as the service reads it (``parse_id``): a value
+    that is not an id is refused here, never skipped."""
+    return parse_id(form_or_json().get("organiser_id"), "organiser_id")
 
 
 #: record-level checks after the table allowed a write: (endpoint pattern, check)

@@ -6,9 +6,11 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from geo.errors import NtmError
+from webmap.db import get_session
 from webmap.i18n import current_language, t
 
 log = logging.getLogger(__name__)
@@ -32,6 +34,12 @@ BAD_VALUE = (
     "Dữ liệu không lưu được: có giá trị quá dài, trùng lặp hoặc không hợp lệ. Hãy kiểm tra rồi "
     "thử lại.",
     "The data could not be saved: a value is too long, duplicated or invalid.",
+)
+LOST_RACE = (
+    "Dữ liệu này vừa được người khác sửa cùng lúc với bạn; thay đổi của bạn chưa được lưu. "
+    "Hãy tải lại để xem bản mới nhất rồi sửa tiếp.",
+    "Someone else changed this at the same moment; your change was not saved. Reload to see "
+    "the newest version, then edit again.",
 )
 NUMBER_TOO_LARGE = ("Một số trong yêu cầu quá lớn.", "A number in the request is too large.")
 
@@ -66,6 +74,13 @@ def init_app(app: Flask) -> None:
             return _respond(422, _text(BAD_VALUE))
         log.error("database error: %s", exc)
         return _respond(503, t("error_retry"))
+
+    @app.errorhandler(StaleDataError)
+    def lost_race(exc: StaleDataError):
+        # two writers read the same version; the database let only the first UPDATE through
+        log.info("concurrent update refused: %s", exc)
+        get_session().rollback()
+        return _respond(409, _text(LOST_RACE))
 
     @app.errorhandler(OverflowError)
     def number_too_large(exc: OverflowError):

@@ -24,6 +24,7 @@ from webmap.activities_text import script_text, tr
 from webmap.auth import current_user
 from webmap.db import get_session
 from webmap.identity import current_user_name
+from webmap.request_body import json_object
 from webmap.uploads import check_upload
 
 bp = Blueprint("activities", __name__)
@@ -87,7 +88,7 @@ def _filter_args() -> dict:
 def _payload() -> dict:
     """The activity's fields from JSON or from a posted form."""
     if request.is_json:
-        return request.get_json(silent=True) or {}
+        return json_object()
     data: dict[str, object] = dict(request.form.to_dict())
     data["criteria_ids"] = request.form.getlist("criteria_ids")
     for flag in ("confirm_not_saturday", "confirm_duplicate", "repair_geometry"):

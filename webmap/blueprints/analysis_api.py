@@ -23,6 +23,7 @@ from services.coverage_gaps import gaps
 from services.periods import Period
 from webmap.db import get_session
 from webmap.identity import current_user_name
+from webmap.request_body import json_object
 
 bp = Blueprint("analysis_api", __name__, url_prefix="/api")
 
@@ -165,9 +166,7 @@ def ranking_list():
 
 @bp.post("/ranking/to-priority-list/<int:list_id>")
 def add_ranked_to_priority_list(list_id: int):
-    body = request.get_json(silent=True) or {}
-    if not isinstance(body, dict):
-        raise NtmError("Nội dung gửi lên phải là một đối tượng JSON.")
+    body = json_object()
     top_n, min_score = body.get("top"), body.get("min_score")
     if (top_n is None) == (min_score is None):
         raise NtmError(

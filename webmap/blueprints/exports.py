@@ -43,6 +43,7 @@ from webmap.db import get_session
 from webmap.i18n import current_language, format_date, format_number
 from webmap.meeting_pack import build_pack
 from webmap.print_view import PrintState, map_sheet, sources, subtitle
+from webmap.request_body import json_object
 
 bp = Blueprint("exports", __name__)
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -283,8 +284,8 @@ def _owner() -> str:
 @bp.post("/api/exports")
 def start_export():
     """Queue an export of the map, a meeting pack or a report; answers at once with the job."""
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
+    payload = json_object() if request.is_json else None
+    if payload is None:
         raise NtmError("Cần một đối tượng JSON: kind, query, title, paper, orientation, dpi.")
     kind, render = _job_plan(payload)
     fetch = _fetcher(request.cookies.get(current_app.config.get("SESSION_COOKIE_NAME", "session")))

@@ -19,6 +19,7 @@ from services import facts
 from services.fact_records import FactError, get_commune
 from webmap.db import get_session
 from webmap.identity import current_user_name
+from webmap.request_body import json_object
 
 bp = Blueprint("facts_api", __name__, url_prefix="/api/communes")
 
@@ -50,8 +51,8 @@ def _named(field: str) -> str:
 
 
 def _body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
+    body = json_object() if request.is_json else None
+    if body is None:
         raise FactError("Nội dung gửi lên phải là một đối tượng JSON.", "body")
     return body
 

@@ -24,6 +24,7 @@ from services.search import search_communes
 from webmap.db import get_session
 from webmap.i18n import current_language
 from webmap.planner_map import basemap_choices, style_theme
+from webmap.request_body import json_object
 
 bp = Blueprint("map_api", __name__, url_prefix="/api/map")
 
@@ -228,7 +229,7 @@ def commune(unit_id: int):
 @bp.post("/communes-in-shape")
 def communes_in_shape():
     """The communes a drawn rectangle or polygon (GeoJSON geometry, lon/lat) touches."""
-    payload = request.get_json(silent=True) or {}
+    payload = json_object()
     try:
         shape = shapely.geometry.shape(payload["geometry"])
     except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.GEOSException):

@@ -34,6 +34,7 @@ from webmap.db import get_session
 from webmap.i18n import current_language
 from webmap.identity import current_user_name
 from webmap.plans_text import pt, script_text
+from webmap.request_body import json_object
 
 bp = Blueprint("plans", __name__)
 OWN_UNIT_ONLY = "Bạn chỉ được lập và sửa kế hoạch của chính đơn vị mình."
@@ -52,7 +53,7 @@ def _commit():
 
 def _form() -> dict:
     if request.is_json:
-        return request.get_json(silent=True) or {}
+        return json_object()
     data: dict = request.form.to_dict()
     data["criteria_ids"] = request.form.getlist("criteria_ids")
     data["confirm_not_saturday"] = data.get("confirm_not_saturday") in ("1", "true", "on")

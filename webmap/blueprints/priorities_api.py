@@ -21,6 +21,7 @@ from services import priorities, priority_export
 from services.priorities import UNCHANGED
 from webmap.db import get_session
 from webmap.identity import current_user_name
+from webmap.request_body import json_object
 
 bp = Blueprint("priorities_api", __name__, url_prefix="/api/priority-lists")
 
@@ -74,8 +75,8 @@ def list_json(session: Session, list_id: int) -> dict:
 
 
 def _body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
+    body = json_object() if request.is_json else None
+    if body is None:
         raise NtmError(
             "Nội dung gửi lên phải là một đối tượng JSON (Content-Type: application/json), "
             'ví dụ {"name": "…", "version": 1}.'

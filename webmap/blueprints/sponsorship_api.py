@@ -17,6 +17,7 @@ from geo.models import Sponsorship
 from services import facts
 from webmap.db import get_session
 from webmap.identity import current_user_name
+from webmap.request_body import json_object
 
 bp = Blueprint("sponsorship_api", __name__, url_prefix="/api/sponsorships")
 
@@ -41,8 +42,8 @@ def _sponsorship_json(row: Sponsorship) -> dict:
 
 
 def _body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
+    body = json_object() if request.is_json else None
+    if body is None:
         raise NtmError("Nội dung gửi lên phải là một đối tượng JSON.")
     return body
 

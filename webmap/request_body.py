@@ -1,0 +1,54 @@
+"""The JSON body of a request, read once and strictly.
+
+Werkzeug's ``get_json`` lets a body that is not an object (``[1]``, ``"s"``) through to the
+views, accepts ``NaN`` and ``Infinity``, and fails with a RecursionError (a 500) on a body
+nested thousands of levels deep. Here each of these is a 400 that names the problem.
+"""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+
+from flask import g, request
+
+from services.fields import FieldError
+
+BODY = "nội dung yêu cầu"
+
+
+class BodyError(FieldError):
+    """The body as a whole is not a JSON object: a malformed request (400)."""
+
+    http_status = HTTPStatus.BAD_REQUEST
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} không phải là một số JSON hợp lệ")
+
+
+def json_object() -> dict:
+    """The body as a JSON object; ``{}`` when the request carries no JSON body."""
+    if "json_body" in g:
+        return g.json_body
+    if not request.is_json:
+        return {}
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        g.json_body = {}
+        return g.json_body
+    try:
+        body = json.loads(raw, parse_constant=_no_constant)
+    except RecursionError:
+        raise BodyError(BODY, "lồng nhau quá sâu.") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BodyError(BODY, f"không phải JSON hợp lệ ({exc}).") from None
+    if not isinstance(body, dict):
+        raise BodyError(BODY, "phải là một đối tượng JSON ({…}).")
+    g.json_body = body
+    return body
+
+
+def form_or_json() -> dict:
+    """The JSON object of a JSON request, else the posted form as a dict."""
+    return json_object() if request.is_json else request.form.to_dict()
