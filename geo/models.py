@@ -553,8 +553,6 @@ class UserAccount(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
     last_login_at: Mapped[dt.datetime | None]
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[dt.datetime | None]
 
     organisation: Mapped[Organisation | None] = relationship()
 
@@ -662,3 +660,31 @@ class PlanFeedToken(Base):
     created_by: Mapped[str] = mapped_column(sa.String(120))
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
     revoked_at: Mapped[dt.datetime | None]
+
+
+# --- sign-in throttle ---
+class SignInThrottle(Base):
+    """Failed sign-ins, shared by every web process: per client address, and per user name
+    typed from that address (whether or not the account exists, so a lock tells nothing)."""
+
+    __tablename__ = "sign_in_throttle"
+
+    #: sha256 of ``addr:<address>`` or ``name:<name>|<address>``: no name or address stored
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    first_failure_at: Mapped[dt.datetime]
+    locked_until: Mapped[dt.datetime | None]
+
+
+class UserSession(Base):
+    """A signed-in browser session, kept on the server so that it can be ended: by signing out,
+    and (every session of the account) by disabling the account or changing its password."""
+
+    __tablename__ = "user_session"
+    __table_args__ = (sa.Index("ix_user_session_user", "user_id"),)
+
+    #: sha256 of the random id the browser's (signed) session cookie carries
+    id_sha256: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    ended_at: Mapped[dt.datetime | None]

@@ -8,9 +8,10 @@ layer adds a per-address limiter on top (``webmap.auth``).
 from __future__ import annotations
 
 import datetime as dt
-import math
+import functools
 import re
 from http import HTTPStatus
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from geo.errors import NotFoundError, NtmError
 from geo.models import USER_ROLES, Activity, Organisation, UserAccount
+from services import user_sessions
 
 MIN_PASSWORD_LENGTH = 10
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
@@ -41,12 +43,6 @@ class AuthenticationError(NtmError):
     http_status = HTTPStatus.UNAUTHORIZED
 
 
-class AccountLockedError(NtmError):
-    """Too many wrong passwords: the account waits before the next try."""
-
-    http_status = HTTPStatus.TOO_MANY_REQUESTS
-
-
 class PermissionDeniedError(NtmError):
     """The signed-in user's role does not allow this."""
 
@@ -57,9 +53,25 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _check_password(password: str) -> None:
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The blocklist (services/seed/common_passwords.txt), lower case."""
+    text = (Path(__file__).parent / "seed" / "common_passwords.txt").read_text(encoding="utf-8")
+    return frozenset(
+        line.strip().lower() for line in text.splitlines() if line.strip() and line[0] != "#"
+    )
+
+
+def _check_password(password: str, username: str) -> None:
+    """At least ``MIN_PASSWORD_LENGTH`` characters, not a common password, not the user name."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise NtmError(f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự.")
+    lowered = password.lower()
+    if lowered in common_passwords() or len(set(lowered)) <= 2:
+        raise NtmError("Mật khẩu này quá phổ biến, dễ bị đoán: hãy chọn mật khẩu khác.")
+    name = username.strip().lower()
+    if len(name) >= 3 and name in lowered:
+        raise NtmError("Mật khẩu không được chứa tên đăng nhập: hãy chọn mật khẩu khác.")
 
 
 def organisation_by_code(session: Session, code: str) -> Organisation:
@@ -89,7 +101,7 @@ def create_user(
         raise NtmError(f"Vai trò “{role}” không hợp lệ; chọn một trong: {', '.join(USER_ROLES)}.")
     if role in UNIT_ROLES and organisation_id is None:
         raise NtmError("Cán bộ sở, ngành hoặc tổ công tác phải thuộc một đơn vị: hãy chọn đơn vị.")
-    _check_password(password)
+    _check_password(password, username)
     if session.scalar(sa.select(UserAccount.id).where(UserAccount.username == username)):
         raise NtmError(f"Tên đăng nhập “{username}” đã có người dùng.")
     user = UserAccount(
@@ -99,7 +111,6 @@ def create_user(
         role=role,
         organisation_id=organisation_id,
         is_active=True,
-        failed_logins=0,
     )
     session.add(user)
     session.flush()
@@ -123,52 +134,36 @@ def set_active(session: Session, username: str, active: bool) -> UserAccount:
     """Disable (or enable again) an account; a disabled account cannot sign in."""
     user = get_user(session, username)
     user.is_active = active
-    if active:
-        user.failed_logins, user.locked_until = 0, None
+    if not active:
+        user_sessions.end_all(session, user.id)
     session.flush()
     return user
 
 
-def change_password(session: Session, username: str, new_password: str) -> UserAccount:
-    """Set a new password and clear any lockout."""
-    _check_password(new_password)
-    user = get_user(session, username)
-    user.password_hash = generate_password_hash(new_password)
-    user.failed_logins, user.locked_until = 0, None
-    session.flush()
-    return user
-
-
-def authenticate(
-    session: Session,
-    username: str,
-    password: str,
-    *,
-    max_failures: int = 5,
-    lock_minutes: int = 15,
-    now: dt.datetime | None = None,
+def change_password(
+    session: Session, username: str, new_password: str, keep_session: str | None = None
 ) -> UserAccount:
-    """The account if the password is right; counts failures and locks after ``max_failures``."""
-    now = now or _now()
+    """Set a new password; every session of the account ends (but ``keep_session``)."""
+    user = get_user(session, username)
+    _check_password(new_password, user.username)
+    user.password_hash = generate_password_hash(new_password)
+    user_sessions.end_all(session, user.id, keep=keep_session)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, username: str, password: str, now=None) -> UserAccount:
+    """The account if the name and password are right; the same error for every failure
+    (unknown name, wrong password, disabled account). Throttling: ``services.sign_in``."""
     user = session.scalar(
         sa.select(UserAccount).where(UserAccount.username == (username or "").strip().lower())
     )
     if user is None or not user.is_active:
         check_password_hash(_DUMMY_HASH, password or "")
         raise AuthenticationError("Sai tên đăng nhập hoặc mật khẩu.")
-    if user.locked_until and user.locked_until > now:
-        minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))
-        raise AccountLockedError(
-            f"Tài khoản tạm khoá do nhập sai mật khẩu nhiều lần. Thử lại sau {minutes} phút."
-        )
     if not check_password_hash(user.password_hash, password or ""):
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + dt.timedelta(minutes=lock_minutes)
-            user.failed_logins = 0
-        session.flush()
         raise AuthenticationError("Sai tên đăng nhập hoặc mật khẩu.")
-    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+    user.last_login_at = now or _now()
     session.flush()
     return user
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from geo.models import AuditEvent
 
-ACTIONS = ("create", "update", "delete", "restore")
+ACTIONS = ("create", "update", "delete", "restore", "sign_in", "sign_in_fail", "sign_out")
 
 
 def _plain(value: Any) -> Any:

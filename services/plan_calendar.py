@@ -57,7 +57,14 @@ def feed_for(session: Session, token: str | None) -> PlanFeedToken | None:
     row = session.scalar(
         sa.select(PlanFeedToken).where(PlanFeedToken.token_sha256 == _digest(token))
     )
-    return row if row is not None and row.revoked_at is None else None
+    if row is None or row.revoked_at is not None:
+        return None
+    if row.user_id is not None:
+        # a disabled account's feeds end with it (and never widen to every unit)
+        user = session.get(UserAccount, row.user_id)
+        if user is None or not user.is_active:
+            return None
+    return row
 
 
 def tokens_of(session: Session, *, organisation_id=None, user_id=None) -> list[PlanFeedToken]:
@@ -84,7 +91,9 @@ def feed_organisation(session: Session, row: PlanFeedToken) -> int | None:
     if row.organisation_id is not None:
         return row.organisation_id
     user = session.get(UserAccount, row.user_id)
-    return user.organisation_id if user is not None and user.is_active else None
+    if user is None or not user.is_active:
+        raise NotFoundError("Mã lịch này không còn dùng được.")
+    return user.organisation_id
 
 
 def feed_items(

@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-import threading
-import time
-from collections import defaultdict, deque
 from dataclasses import dataclass
 
-from flask import Flask, current_app, g, jsonify, redirect, request, session, url_for
+from flask import Flask, g, jsonify, redirect, request, session, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
 from geo.models import USER_ROLES, Activity, UserAccount
+from services import user_sessions
 from services.accounts import OWN_ACTIVITIES_ONLY, ROLE_LABELS, UNIT_ROLES, can_edit_activity
 from services.fields import parse_id
 from webmap.db import get_session
@@ -142,17 +140,24 @@ def _load_user() -> UserAccount | None:
     user_id = session.get("user_id")
     if user_id is None:
         return None
-    user = get_session().get(UserAccount, user_id)
-    # a disabled account or a changed password ends every session
-    if user is None or not user.is_active or session.get("pw") != _password_mark(user):
+    db = get_session()
+    user = db.get(UserAccount, user_id)
+    # a disabled account or a changed password ends every session; sign-out ends this one
+    if (
+        user is None
+        or not user.is_active
+        or session.get("pw") != _password_mark(user)
+        or not user_sessions.is_live(db, session.get("sid"), user.id)
+    ):
         session.pop("user_id", None)
         return None
     return user
 
 
 def sign_in(user: UserAccount) -> None:
-    """Start a fresh session for ``user`` (a new CSRF token too)."""
+    """Start a fresh session for ``user`` (a new CSRF token too); the caller commits."""
     session.clear()
+    session["sid"] = user_sessions.start(get_session(), user.id)
     session["user_id"] = user.id
     session["pw"] = _password_mark(user)
     session.permanent = False
@@ -165,8 +170,16 @@ def keep_signed_in(user: UserAccount) -> None:
 
 
 def sign_out() -> None:
+    """End this session on the server too (a copy of its cookie no longer works)."""
+    db = get_session()
+    user_sessions.end(db, session.get("sid"))
+    db.commit()
     session.clear()
     g.current_user = None
+
+
+def session_id() -> str | None:
+    return session.get("sid")
 
 
 def enforce_permissions():
@@ -208,37 +221,8 @@ def _page(message: str, status: int):
     return render_template("error.html", message=message, details=[]), status
 
 
-class AddressLimiter:
-    """At most ``limit`` failed sign-ins per client address in ``window_s`` seconds."""
-
-    def __init__(self, limit: int = 20, window_s: float = 600.0):
-        self.limit, self.window_s = limit, window_s
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _recent(self, address: str, now: float) -> deque[float]:
-        failures = self._failures[address]
-        while failures and failures[0] <= now - self.window_s:
-            failures.popleft()
-        return failures
-
-    def blocked(self, address: str) -> bool:
-        with self._lock:
-            return len(self._recent(address, time.monotonic())) >= self.limit
-
-    def failed(self, address: str) -> None:
-        with self._lock:
-            self._recent(address, time.monotonic()).append(time.monotonic())
-
-
-def address_limiter() -> AddressLimiter:
-    return current_app.extensions["ntm_login_limiter"]
-
-
 def init_app(app: Flask) -> None:
-    """The permission hook, the address limiter and ``current_user`` in templates."""
-    limit = int(app.config.get("NTM_LOGIN_ADDRESS_LIMIT") or 20)
-    app.extensions["ntm_login_limiter"] = AddressLimiter(limit)
+    """The permission hook and ``current_user`` in templates."""
     app.before_request(enforce_permissions)
     app.context_processor(
         lambda: {

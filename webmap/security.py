@@ -25,6 +25,7 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, request, session
 from markupsafe import Markup
@@ -166,3 +167,22 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(csrf_token=csrf_token, csp_nonce=csp_nonce)
     app.before_request(check_csrf)
     app.after_request(set_security_headers)
+
+
+def safe_path(target: str | None, default: str) -> str:
+    """``target`` when it is a path of this site, else ``default`` (for ``next=`` and ``back=``).
+
+    Refused: other schemes and hosts, ``//host`` and ``/\\host`` (which browsers follow to
+    another site), and any control or space character — a browser drops a tab or newline, so
+    ``/\\t/evil.example`` would become ``//evil.example``.
+    """
+    if not target or not target.startswith("/") or len(target) > 2000:
+        return default
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 or ch == "\\" for ch in target):
+        return default
+    if target.startswith("//"):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from geo.errors import NotFoundError, NtmError
-from geo.models import Activity, AdminUnit, Organisation, UserAccount
-from services import accounts, audit
+from geo.models import Activity, AdminUnit, Organisation
+from services import accounts, audit, sign_in
 
 PASSWORD = "mot-mat-khau-dai"
 
@@ -60,20 +60,54 @@ def test_wrong_password_and_unknown_user_say_the_same(session):
     assert wrong.value.user_msg == unknown.value.user_msg
 
 
-def test_lockout_after_failures_then_unlock_after_wait(session):
+LIMITS = sign_in.Limits(max_failures=3, lock_minutes=10, address_limit=50)
+
+
+def _fail(session, name, address, now, limits=LIMITS):
+    sign_in.check(session, name, address, limits, now=now)
+    sign_in.failed(session, name, address, limits, now=now)
+
+
+def test_a_name_locks_from_one_address_only_and_the_lock_doubles(session):
     accounts.create_user(session, "viewer1", PASSWORD, "viewer")
     now = dt.datetime(2026, 11, 26, 8, 0)
     for _ in range(3):
-        with pytest.raises(accounts.AuthenticationError):
-            accounts.authenticate(
-                session, "viewer1", "sai", max_failures=3, lock_minutes=10, now=now
-            )
-    # locked: even the right password is refused while the lock lasts
-    with pytest.raises(accounts.AccountLockedError, match="10 phút"):
-        accounts.authenticate(session, "viewer1", PASSWORD, max_failures=3, now=now)
+        _fail(session, "viewer1", "10.0.0.1", now)
+    with pytest.raises(sign_in.SignInWaitError, match="10 phút") as known:
+        sign_in.check(session, "viewer1", "10.0.0.1", LIMITS, now=now)
+    # the owner, from their own machine, is not locked out by someone else's guesses
+    sign_in.check(session, "viewer1", "10.0.0.2", LIMITS, now=now)
+    # an unknown name gets the very same answer: a lock tells nothing about the accounts
+    for _ in range(3):
+        _fail(session, "khong-co-ai", "10.0.0.1", now)
+    with pytest.raises(sign_in.SignInWaitError) as unknown:
+        sign_in.check(session, "khong-co-ai", "10.0.0.1", LIMITS, now=now)
+    assert known.value.user_msg == unknown.value.user_msg
+    # after the wait one more failure locks for twice as long
     later = now + dt.timedelta(minutes=11)
-    assert accounts.authenticate(session, "viewer1", PASSWORD, max_failures=3, now=later)
-    assert session.get(UserAccount, accounts.get_user(session, "viewer1").id).failed_logins == 0
+    _fail(session, "viewer1", "10.0.0.1", later)
+    with pytest.raises(sign_in.SignInWaitError, match="20 phút"):
+        sign_in.check(session, "viewer1", "10.0.0.1", LIMITS, now=later)
+    # a right password ends the count
+    sign_in.succeeded(session, "viewer1", "10.0.0.1")
+    sign_in.check(session, "viewer1", "10.0.0.1", LIMITS, now=later)
+
+
+def test_an_address_waits_after_too_many_failures_in_the_window(session):
+    limits = sign_in.Limits(max_failures=100, address_limit=3)
+    now = dt.datetime(2026, 11, 26, 8, 0)
+    for i in range(3):
+        _fail(session, f"ten-{i}", "10.0.0.7", now, limits)
+    with pytest.raises(sign_in.SignInWaitError, match="địa chỉ này"):
+        sign_in.check(session, "ten-moi", "10.0.0.7", limits, now=now)
+    sign_in.check(session, "ten-moi", "10.0.0.8", limits, now=now)
+    sign_in.check(session, "ten-moi", "10.0.0.7", limits, now=now + limits.window)
+
+
+@pytest.mark.parametrize("password", ["matkhau123", "1234567890", "aaaaaaaaaaaa", "viewer1-2026!"])
+def test_common_passwords_and_the_user_name_are_refused(session, password):
+    with pytest.raises(NtmError, match="phổ biến|tên đăng nhập"):
+        accounts.create_user(session, "viewer1", password, "viewer")
 
 
 def test_disabled_account_cannot_sign_in_and_can_be_enabled(session):

@@ -31,3 +31,19 @@ def app(seeded_engine):
 @pytest.fixture
 def client(app):
     return login(app.test_client(), "admin")
+
+
+@pytest.fixture(autouse=True)
+def fresh_sign_in_counts(request):
+    """Failed sign-ins are counted in the database: each test starts with none."""
+    if "seeded_engine" not in request.fixturenames:
+        yield
+        return
+    import sqlalchemy as sa
+
+    from geo.models import SignInThrottle
+
+    engine = request.getfixturevalue("seeded_engine")
+    with engine.begin() as conn:
+        conn.execute(sa.delete(SignInThrottle))
+    yield

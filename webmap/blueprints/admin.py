@@ -99,7 +99,9 @@ def set_active(username: str):
 def change_password(username: str):
     session = get_session()
     try:
-        user = account_service.change_password(session, username, request.form.get("password", ""))
+        user = account_service.change_password(
+            session, username, request.form.get("password", ""), keep_session=auth.session_id()
+        )
     except NtmError as exc:
         session.rollback()
         return _done(exc.user_msg, "error")

@@ -4,49 +4,53 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
-from services import accounts
+from services import accounts, audit, sign_in
 from webmap import auth
 from webmap.db import get_session
+from webmap.security import safe_path
 
 bp = Blueprint("auth", __name__)
-
-TOO_MANY_FROM_ADDRESS = (
-    "Có quá nhiều lần đăng nhập sai từ địa chỉ này. Vui lòng chờ ít phút rồi thử lại."
-)
-
-
-def _safe_next(target: str | None) -> str:
-    """Only paths of this site (no scheme, no host, no ``//``) are followed after sign-in."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return url_for("home.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    next_url = _safe_next(request.values.get("next"))
+    next_url = safe_path(request.values.get("next"), url_for("home.index"))
     if request.method == "GET":
         return render_template("auth/login.html", next_url=next_url, error=None)
     address = request.remote_addr or "?"
-    limiter = auth.address_limiter()
-    if limiter.blocked(address):
-        return _login_page(TOO_MANY_FROM_ADDRESS, next_url, 429)
+    username = request.form.get("username", "")[:200]
+    limits = _limits()
     session = get_session()
     try:
-        user = accounts.authenticate(
-            session,
-            request.form.get("username", ""),
-            request.form.get("password", ""),
-            max_failures=int(current_app.config.get("NTM_LOGIN_MAX_FAILURES") or 5),
-            lock_minutes=int(current_app.config.get("NTM_LOGIN_LOCK_MINUTES") or 15),
-        )
-    except (accounts.AuthenticationError, accounts.AccountLockedError) as exc:
-        session.commit()  # keep the failure count
-        limiter.failed(address)
+        sign_in.check(session, username, address, limits)
+        user = accounts.authenticate(session, username, request.form.get("password", ""))
+    except sign_in.SignInWaitError as exc:
         return _login_page(exc.user_msg, next_url, int(exc.http_status))
-    session.commit()
+    except accounts.AuthenticationError as exc:
+        session.rollback()
+        sign_in.failed(session, username, address, limits)
+        audit.record(session, "user_account", 0, "sign_in_fail", by=_typed(username))
+        session.commit()
+        return _login_page(exc.user_msg, next_url, int(exc.http_status))
+    sign_in.succeeded(session, username, address)
+    audit.record(session, "user_account", user.id, "sign_in", by=user.username)
     auth.sign_in(user)
+    session.commit()
     return redirect(next_url)
+
+
+def _typed(username: str) -> str:
+    """The name as typed, for the audit trail (kept short, never the password)."""
+    return (username.strip() or "(trống)")[:120]
+
+
+def _limits() -> sign_in.Limits:
+    config = current_app.config
+    return sign_in.Limits(
+        max_failures=int(config.get("NTM_LOGIN_MAX_FAILURES") or 5),
+        lock_minutes=int(config.get("NTM_LOGIN_LOCK_MINUTES") or 15),
+        address_limit=int(config.get("NTM_LOGIN_ADDRESS_LIMIT") or 20),
+    )
 
 
 def _login_page(error: str, next_url: str, status: int):
@@ -55,5 +59,8 @@ def _login_page(error: str, next_url: str, status: int):
 
 @bp.post("/logout")
 def logout():
+    user = auth.current_user()
+    if user is not None:
+        audit.record(get_session(), "user_account", user.id, "sign_out", by=user.username)
     auth.sign_out()
     return redirect(url_for("auth.login"))

@@ -35,6 +35,7 @@ from webmap.i18n import current_language
 from webmap.identity import current_user_name
 from webmap.plans_text import pt, script_text
 from webmap.request_body import json_object
+from webmap.security import safe_path
 
 bp = Blueprint("plans", __name__)
 OWN_UNIT_ONLY = "Bạn chỉ được lập và sửa kế hoạch của chính đơn vị mình."
@@ -282,7 +283,9 @@ def make_unit_token(org_id: int):
     _commit()
     url = url_for("plans.unit_calendar", org_id=org_id, token=token, _external=True)
     return render_template(
-        "plans/token.html", url=url, back=request.form.get("back") or url_for("plans.index")
+        "plans/token.html",
+        url=url,
+        back=safe_path(request.form.get("back"), url_for("plans.index")),
     )
 
 
@@ -301,7 +304,7 @@ def make_my_token():
 def revoke_token(token_id: int):
     feeds.revoke_token(get_session(), token_id)
     _commit()
-    return redirect(request.form.get("back") or url_for("plans.index"))
+    return redirect(safe_path(request.form.get("back"), url_for("plans.index")))
 
 
 # --- JSON API --------------------------------------------------------------------------------
