@@ -166,6 +166,16 @@ def repair_geometries(
     type_ids = shapely.get_type_id(values)
     for i in np.flatnonzero(missing):
         problems.append(f"{labels[i]}: không có hình học")
+    nonfinite = np.array(
+        [
+            not m and not np.isfinite(shapely.get_coordinates(g)).all()
+            for g, m in zip(values, missing, strict=True)
+        ],
+        dtype=bool,
+    )
+    for i in np.flatnonzero(nonfinite):
+        problems.append(f"{labels[i]}: có toạ độ không phải là số (NaN hoặc vô cực)")
+    missing = missing | nonfinite
     for i in np.flatnonzero(~missing & ~np.isin(type_ids, _POLYGONAL)):
         problems.append(f"{labels[i]}: là {values[i].geom_type}, không phải vùng (Polygon)")
     invalid = np.flatnonzero(~missing & np.isin(type_ids, _POLYGONAL) & ~shapely.is_valid(values))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import zipfile
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -223,24 +224,54 @@ def _rational(value) -> float:
     return float(value[0]) / float(value[1]) if isinstance(value, tuple) else float(value)
 
 
+def _dms(value) -> float:
+    """Degrees from EXIF's (degrees, minutes, seconds) rationals; a lone number is degrees."""
+    parts = value if isinstance(value, tuple | list) else (value,)
+    if not 1 <= len(parts) <= 3:
+        raise ValueError("EXIF GPS needs one to three numbers")
+    return sum(_rational(v) / 60**i for i, v in enumerate(parts))
+
+
 def read_photo_gps(data: bytes, filename: str = "ảnh.jpg") -> UploadedGeometry:
     """The point in a photo's EXIF GPSInfo."""
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            if width * height > Image.MAX_IMAGE_PIXELS:
+                raise InvalidGeometryError(
+                    f"Ảnh «{filename}» khai báo {width} × {height} điểm ảnh, quá lớn: "
+                    "hãy gửi ảnh gốc từ máy chụp hoặc điện thoại."
+                )
             gps = image.getexif().get_ifd(0x8825)
-    except (UnidentifiedImageError, OSError) as exc:
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+    ) as exc:
         raise InvalidGeometryError(f"Tệp «{filename}» không phải ảnh đọc được.") from exc
     if not gps or 2 not in gps or 4 not in gps:
         raise InvalidGeometryError(
             f"Ảnh «{filename}» không có toạ độ GPS trong EXIF: hãy bật định vị khi chụp, "
             "hoặc vẽ điểm trên bản đồ."
         )
-    lat = sum(_rational(v) / 60**i for i, v in enumerate(gps[2]))
-    lon = sum(_rational(v) / 60**i for i, v in enumerate(gps[4]))
+    try:
+        lat = _dms(gps[2])
+        lon = _dms(gps[4])
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        raise InvalidGeometryError(
+            f"Toạ độ GPS trong EXIF của ảnh «{filename}» không đọc được: hãy vẽ điểm trên bản đồ."
+        ) from None
     lat = -lat if str(gps.get(1, "N")).upper().startswith("S") else lat
     lon = -lon if str(gps.get(3, "E")).upper().startswith("W") else lon
+    if not (math.isfinite(lat) and math.isfinite(lon)) or abs(lat) > 90 or abs(lon) > 180:
+        raise InvalidGeometryError(
+            f"Toạ độ GPS trong EXIF của ảnh «{filename}» nằm ngoài phạm vi (vĩ độ {lat:.4f}, "
+            f"kinh độ {lon:.4f}): hãy vẽ điểm trên bản đồ."
+        )
     return UploadedGeometry(Point(lon, lat), "photo", 1, None)
 
 

@@ -101,6 +101,8 @@ def create_user(
         raise NtmError(f"Vai trò “{role}” không hợp lệ; chọn một trong: {', '.join(USER_ROLES)}.")
     if role in UNIT_ROLES and organisation_id is None:
         raise NtmError("Cán bộ sở, ngành hoặc tổ công tác phải thuộc một đơn vị: hãy chọn đơn vị.")
+    if organisation_id is not None and session.get(Organisation, organisation_id) is None:
+        raise NtmError(f"Không có đơn vị số {organisation_id}: hãy chọn đơn vị trong danh sách.")
     _check_password(password, username)
     if session.scalar(sa.select(UserAccount.id).where(UserAccount.username == username)):
         raise NtmError(f"Tên đăng nhập “{username}” đã có người dùng.")

@@ -154,6 +154,12 @@ def _number(value, kind: type, name: str, problems: Problems):
     return number
 
 
+def _is_wgs84(crs) -> bool:
+    """A GeoJSON 2008 ``crs`` member that names WGS 84 (CRS84 or EPSG:4326)."""
+    name = crs.get("properties", {}).get("name", "") if isinstance(crs, dict) else ""
+    return isinstance(name, str) and name.upper().replace("::", ":").endswith(("CRS84", "4326"))
+
+
 def _geojson_shape(value) -> BaseGeometry:
     """A GeoJSON geometry (or Feature), as text or as an object; unreadable ones refused."""
     try:
@@ -162,6 +168,10 @@ def _geojson_shape(value) -> BaseGeometry:
             doc = doc.get("geometry")
         if not isinstance(doc, dict):
             raise ValueError("cần một đối tượng GeoJSON có “type” và “coordinates”")
+        if "crs" in doc and not _is_wgs84(doc["crs"]):
+            raise ValueError(
+                "“crs” khác WGS 84: hãy gửi toạ độ kinh độ, vĩ độ (EPSG:4326) và bỏ “crs”"
+            )
         return shape(doc)
     except (AttributeError, KeyError, TypeError, ValueError, IndexError, RecursionError) as exc:
         raise InvalidGeometryError(f"Hình học không đọc được ({exc}).") from None

@@ -21,6 +21,7 @@ from geo.models import (
 )
 from services.communes import valid_on
 from services.facts import criteria_set_on
+from services.fields import is_digits
 from services.lineage import flatten, predecessors
 
 #: QĐ 1980/318 criterion numbers (as in ``ActivityType.related_criterion_numbers``) → the
@@ -165,7 +166,7 @@ def communes_on_day(session: Session, day: dt.date) -> list[AdminUnit]:
 
 def _type_numbers(activity_type: ActivityType | None, set_code: str) -> set[int]:
     text = (activity_type.related_criterion_numbers or "") if activity_type else ""
-    numbers = {int(n) for n in text.replace(",", ";").split(";") if n.strip().isdigit()}
+    numbers = {int(n) for n in text.replace(",", ";").split(";") if is_digits(n.strip())}
     if set_code == SET_2026:
         return {NUMBERS_2026_BY_TOPIC[n] for n in numbers if n in NUMBERS_2026_BY_TOPIC}
     return numbers

@@ -32,6 +32,7 @@ from services.fact_columns import (
     norm,
 )
 from services.fact_records import FactError, valid_on_day, vn_date
+from services.fields import is_digits
 
 __all__ = ["Context", "HANDLERS", "successors_first"]
 
@@ -96,7 +97,7 @@ class Context:
         alive = [c for c in self.communes() if valid_on_day(c, day)]
         if code:
             code = re.sub(r"^(\d+)\.0+$", r"\1", code)  # a number written out as 19333.0
-            code = code.zfill(5) if code.isdigit() else code
+            code = code.zfill(5) if is_digits(code) else code
             found = [c for c in alive if c.code == code]
             if not found:
                 others = "; ".join(

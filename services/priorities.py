@@ -104,6 +104,10 @@ def _check_period(period_from: dt.date | None, period_to: dt.date | None) -> Non
         )
 
 
+#: most communes added or removed in one request (the country has about 3,300)
+MAX_IDS = 5000
+
+
 def _is_integer(value) -> bool:
     """A JSON whole number a database integer column can hold (``True`` is not one)."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_INTEGER
@@ -287,6 +291,10 @@ def _validity_text(plist: PriorityList) -> str:
 def _unit_ids(unit_ids) -> list[int]:
     if not isinstance(unit_ids, list | tuple) or not unit_ids:
         raise PriorityValidationError("Trường “unit_ids” phải là danh sách mã số xã, không rỗng.")
+    if len(unit_ids) > MAX_IDS:
+        raise PriorityValidationError(
+            f"Trường “unit_ids” có {len(unit_ids):,} mã; nhiều nhất {MAX_IDS:,} mỗi lần."
+        )
     bad = [u for u in unit_ids if not _is_integer(u)]
     if bad:
         raise PriorityValidationError(

@@ -19,6 +19,7 @@ from geo.errors import NtmError
 from geo.models import Criterion
 from services import map_data, map_themes
 from services.coverage import CommuneCoverage, activity_lines, commune_coverage
+from services.fields import is_digits
 from services.periods import Period
 from services.priority_queries import get_list
 from webmap.planner_map import style_theme
@@ -72,7 +73,7 @@ def pack_unit_ids(session: Session, state: PrintState, rows: list[dict]) -> list
             continue
         if dist and dist not in row["former_districts"]:
             continue
-        if dept and (not dept.isdigit() or int(dept) not in row["sponsors"]):
+        if dept and (not is_digits(dept) or int(dept) not in row["sponsors"]):
             continue
         chosen.append(row["id"])
     if len(chosen) > MAX_PACK_COMMUNES:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from geo.errors import NtmError
 from geo.models import ActivityType, Organisation, PriorityList, PriorityListItem, UnitGeometry
 from services import map_activities, map_boundaries, map_data, map_themes, ranking, theme_values
+from services.fields import is_digits
 from services.print_map import Feature, MapLayers, View, fit_view, render_svg, tiles_for
 from webmap.analysis_text import messages as analysis_messages
 from webmap.i18n import format_date, format_number
@@ -70,7 +71,7 @@ class PrintState:
         return cls(
             theme=theme,
             filters={k: args.get(k, "") for k in FILTER_KEYS if args.get(k, "")},
-            list_id=int(list_text) if list_text.isdigit() else None,
+            list_id=int(list_text) if is_digits(list_text) else None,
             activities=args.get("act", "1") == "1",
             labels=args.get("labels", "1") == "1",
             base=args.get("base", "none") or "none",
@@ -338,7 +339,7 @@ def subtitle(session: Session, query: map_data.MapQuery, state: PrintState, shee
         dept = (
             text["sponsor_none"]
             if f["dept"] == "none"
-            else names.get(int(f["dept"]) if f["dept"].isdigit() else -1, f["dept"])
+            else names.get(int(f["dept"]) if is_digits(f["dept"]) else -1, f["dept"])
         )
         parts.append(f"{text['department']}: {dept}")
     if f.get("dist"):

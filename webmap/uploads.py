@@ -113,6 +113,8 @@ def check_upload(
         )
     if kind in ARCHIVE_KINDS:
         check_archive(data, shown)
+    if kind == "xlsx":
+        check_office_xml(data, shown)
     if kind in ("gpx", "kml"):
         check_xml(data, shown)
     return str(kind)
@@ -176,6 +178,21 @@ def check_archive(
                 f"{max_unpacked_bytes / 1048576:.0f} MB."
             )
         return [info.filename for info in infos]
+
+
+def check_office_xml(data: bytes, shown: str) -> None:
+    """Refuse a workbook whose XML parts declare a DOCTYPE/ENTITY (Excel never writes one)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            if not info.filename.endswith((".xml", ".rels")):
+                continue
+            with archive.open(info) as member:
+                head = member.read(65536)
+            if re.search(rb"<!(DOCTYPE|ENTITY)", head, re.IGNORECASE):
+                raise UnsafeArchiveError(
+                    f"Tệp “{shown}” có khai báo DOCTYPE/ENTITY trong “{display_name(info.filename)}”"
+                    ": Excel không tạo ra tệp như vậy. Hãy mở bằng Excel và lưu lại rồi gửi."
+                )
 
 
 def check_xml(data: bytes, shown: str = "tệp XML") -> None:

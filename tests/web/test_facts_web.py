@@ -390,7 +390,7 @@ def test_unknown_commune_and_bad_body(planner_client, criterion):
     with planner_client.post("/api/communes/99999999/assessments", json=body) as r:
         assert r.status_code == 422 and "99999999" in r.get_json()["error"]
     with planner_client.post("/api/communes/1/assessments", json=[1, 2]) as r:
-        assert r.status_code == 422 and "JSON" in r.get_json()["error"]
+        assert r.status_code == 400 and "JSON" in r.get_json()["error"]
 
 
 def test_viewer_may_not_correct(viewer_client, engine, commune, criterion):

@@ -19,6 +19,7 @@ from services.accounts import UNIT_ROLES
 from services.activity_export import export_activities
 from services.activity_import import MAX_IMPORT_BYTES, import_activities, template_workbook
 from services.activity_input import parse_date
+from services.fields import is_digits
 from services.plan_progress import activity_prefill
 from webmap.activities_text import script_text, tr
 from webmap.auth import current_user
@@ -57,7 +58,7 @@ def _int_arg(name: str) -> int | None:
     text = (request.args.get(name) or "").strip()
     if not text:
         return None
-    if not text.isdigit():
+    if not is_digits(text):
         raise NtmError(f"Tham số «{name}» phải là một số, không phải «{text}».")
     return int(text)
 

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, jsonify, request
 from shapely.geometry import mapping
 
 from geo.errors import NtmError
-from services import ranking, sponsorship_balance
+from services import fields, ranking, sponsorship_balance
 from services.coverage import CommuneCoverage, CoverageFigures, commune_coverage, list_coverage
 from services.coverage_export import write_workbook
 from services.coverage_gaps import gaps
@@ -44,14 +44,14 @@ def _day(name: str, default: dt.date | None = None) -> dt.date:
         ) from None
 
 
+#: (lowest, highest) of each whole-number parameter
+INT_RANGES = {"year": (2000, 2100), "number": (1, 12), "top": (1, 10_000)}
+
+
 def _int(name: str, default: int | None = None) -> int | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise NtmError(f"Tham số “{name}” phải là số nguyên (nhận được “{raw}”).") from None
+    low, high = INT_RANGES.get(name, (0, fields.MAX_ID))
+    value = fields.parse_int(request.args.get(name), name, low, high)
+    return default if value is None else value
 
 
 def _period() -> Period:

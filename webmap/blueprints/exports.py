@@ -31,6 +31,7 @@ from geo.errors import NotFoundError, NtmError
 from geo.models import Organisation
 from services.activity_input import parse_date
 from services.export_jobs import ExportQueue, Output
+from services.fields import is_digits
 from services.periods import Period
 from services.plan_figures import FIGURES
 from services.report_export import bar_chart_svg, report_workbook
@@ -76,7 +77,7 @@ def font(name: str):
 def _sheet_size() -> tuple[int, int]:
     # not ``w``: the map's own query uses ``w`` for the priority weights
     w, h = request.args.get("sheet_w", "1122"), request.args.get("sheet_h", "793")
-    if not (w.isdigit() and h.isdigit()) or not (300 <= int(w) <= 4000 and 200 <= int(h) <= 4000):
+    if not (is_digits(w) and is_digits(h)) or not (300 <= int(w) <= 4000 and 200 <= int(h) <= 4000):
         raise NtmError("Kích thước trang in phải từ 300×200 đến 4000×4000 điểm ảnh.")
     return int(w), int(h)
 
@@ -150,7 +151,7 @@ def _report_args() -> tuple[Period, int | None]:
             "Ngày không hợp lệ ở “from”/“to”; hãy dùng dạng dd/mm/yyyy hoặc YYYY-MM-DD."
         ) from None
     unit = request.args.get("unit", "")
-    if unit and not unit.isdigit():
+    if unit and not is_digits(unit):
         raise NtmError("Tham số “unit” phải là số của một sở, ngành hoặc tổ công tác.")
     return Period.between(start, end), int(unit) if unit else None
 

@@ -20,6 +20,7 @@ from geo.models import Organisation
 from geo.spatial import communes_for_geometry
 from services import map_activities, map_boundaries, map_data, map_themes
 from services.commune_panel import commune_panel
+from services.fields import is_digits
 from services.search import search_communes
 from webmap.db import get_session
 from webmap.i18n import current_language
@@ -52,14 +53,14 @@ def _int(name: str) -> int | None:
     text = request.args.get(name, "").strip()
     if not text:
         return None
-    if not text.isdigit():
+    if not is_digits(text):
         raise NtmError(f"Tham số “{name}” phải là một số, không phải {text!r}.")
     return int(text)
 
 
 def _int_list(name: str) -> tuple[int, ...]:
     parts = [p for p in request.args.get(name, "").split(",") if p.strip()]
-    if not all(p.strip().isdigit() for p in parts):
+    if not all(is_digits(p.strip()) for p in parts):
         raise NtmError(f"Tham số “{name}” phải là danh sách số cách nhau bởi dấu phẩy.")
     return tuple(int(p) for p in parts)
 

@@ -24,6 +24,7 @@ from services import plan_progress as progress
 from services import plans as svc
 from services.accounts import UNIT_ROLES, PermissionDeniedError
 from services.activity_query import activity_types, communes_on_day, criteria_of_set_on
+from services.fields import is_digits
 from services.periods import Period
 from services.plan_figures import FIGURES, item_properties, items_on, map_layer, next_saturday
 from webmap.auth import WRITE, current_user
@@ -207,7 +208,7 @@ def delete_item_page(item_id: int):
 def province_tasks_page(plan_id: int):
     data = _form()
     department = data.get("department_id") or ""
-    if not str(department).isdigit():
+    if not is_digits(str(department)):
         raise NtmError("Hãy chọn sở, ngành được giao việc.")
     svc.assign_sponsored_communes(
         get_session(), plan_id, int(department), data, current_user_name()

@@ -11,6 +11,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from services import priorities
 from services.activity_input import parse_date
+from services.fields import is_digits
 from services.priority_export import local_time
 from webmap.db import get_session
 from webmap.i18n import current_language
@@ -85,7 +86,7 @@ def _render(template: str, **context):
 def _form_ids() -> list:
     """Selected unit ids; anything not a number is passed on for the service to refuse."""
     values = request.form.getlist("unit_ids")
-    return [int(v) if v.strip().isdigit() else v for v in values]
+    return [int(v) if is_digits(v.strip()) else v for v in values]
 
 
 def _form_version() -> int | None:
