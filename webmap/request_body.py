@@ -12,7 +12,7 @@ from http import HTTPStatus
 
 from flask import g, request
 
-from services.fields import FieldError
+from services.fields import MAX_ID, FieldError, parse_int
 
 BODY = "nội dung yêu cầu"
 
@@ -52,3 +52,24 @@ def json_object() -> dict:
 def form_or_json() -> dict:
     """The JSON object of a JSON request, else the posted form as a dict."""
     return json_object() if request.is_json else request.form.to_dict()
+
+
+def if_match_version() -> int | None:
+    """The version an ``If-Match: "7"`` header names (the ETag the JSON API sent), or None."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        return None
+    tag = header.split(",")[0].strip().removeprefix("W/").strip('"')
+    return parse_int(tag, "If-Match", 1, MAX_ID)
+
+
+def sent_version(body: dict) -> object:
+    """The version the client saw: ``If-Match`` when sent, else the body's ``version``."""
+    from_header = if_match_version()
+    return from_header if from_header is not None else body.get("version")
+
+
+def with_etag(response, version: int):
+    """``response`` carrying the record's version as its ETag (for ``If-Match``)."""
+    response.set_etag(str(version))
+    return response

@@ -162,3 +162,20 @@ def test_one_of_twenty_sponsorship_ends_wins(client):
                 )
             )
             s.commit()
+
+
+def test_etag_and_if_match_on_activities(client, organiser_id, places):  # noqa: F811
+    point = places["Phường Đông Hà"]
+    created = client.post(
+        "/api/activities", json=_body(organiser_id, point, confirm_duplicate=True)
+    ).get_json()
+    url = f"/api/activities/{created['id']}"
+    got = client.get(url)
+    assert got.headers["ETag"] == '"1"'
+    body = _body(organiser_id, point, description="sửa theo ETag", confirm_duplicate=True)
+    saved = client.put(url, json=body, headers={"If-Match": got.headers["ETag"]})
+    assert saved.status_code == 200 and saved.headers["ETag"] == '"2"'
+    stale = client.put(url, json=body, headers={"If-Match": '"1"'})
+    assert stale.status_code == 409
+    bad = client.put(url, json=body, headers={"If-Match": '"abc"'})
+    assert bad.status_code == 422 and "If-Match" in bad.get_json()["error"]

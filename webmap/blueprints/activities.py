@@ -25,7 +25,7 @@ from webmap.activities_text import script_text, tr
 from webmap.auth import current_user
 from webmap.db import get_session
 from webmap.identity import current_user_name
-from webmap.request_body import json_object
+from webmap.request_body import if_match_version, json_object, sent_version, with_etag
 from webmap.uploads import check_upload
 
 bp = Blueprint("activities", __name__)
@@ -294,28 +294,28 @@ def api_create():
 
 @bp.get("/api/activities/<int:activity_id>")
 def api_get(activity_id: int):
-    return jsonify(activity_json(svc.get_activity(get_session(), activity_id)))
+    activity = svc.get_activity(get_session(), activity_id)
+    return with_etag(jsonify(activity_json(activity)), activity.version)
 
 
 @bp.put("/api/activities/<int:activity_id>")
 def api_update(activity_id: int):
     data = _payload()
     activity = svc.update_activity(
-        get_session(), activity_id, data, current_user_name(), data.get("version")
+        get_session(), activity_id, data, current_user_name(), sent_version(data)
     )
     body = activity_json(activity)
     _commit()
-    return jsonify(body)
+    return with_etag(jsonify(body), activity.version)
 
 
 @bp.delete("/api/activities/<int:activity_id>")
 def api_delete(activity_id: int):
-    activity = svc.delete_activity(
-        get_session(), activity_id, current_user_name(), _int_arg("version")
-    )
+    version = if_match_version() or _int_arg("version")
+    activity = svc.delete_activity(get_session(), activity_id, current_user_name(), version)
     body = activity_json(activity)
     _commit()
-    return jsonify(body)
+    return with_etag(jsonify(body), activity.version)
 
 
 @bp.post("/api/activities/<int:activity_id>/restore")

@@ -35,7 +35,7 @@ from webmap.db import get_session
 from webmap.i18n import current_language
 from webmap.identity import current_user_name
 from webmap.plans_text import pt, script_text
-from webmap.request_body import json_object
+from webmap.request_body import json_object, sent_version, with_etag
 from webmap.security import safe_path
 
 bp = Blueprint("plans", __name__)
@@ -328,10 +328,10 @@ def api_add_item(plan_id: int):
 @bp.put("/api/plans/items/<int:item_id>")
 def api_update_item(item_id: int):
     data = _form()
-    item = svc.update_item(get_session(), item_id, data, current_user_name(), data.get("version"))
+    item = svc.update_item(get_session(), item_id, data, current_user_name(), sent_version(data))
     body = item_properties(item) | {"geometry": _geometry(item)}
     _commit()
-    return jsonify(body)
+    return with_etag(jsonify(body), item.version)
 
 
 @bp.post("/api/plans/items/<int:item_id>/activity")

@@ -21,7 +21,7 @@ from services import priorities, priority_export
 from services.priorities import UNCHANGED
 from webmap.db import get_session
 from webmap.identity import current_user_name
-from webmap.request_body import json_object
+from webmap.request_body import json_object, sent_version, with_etag
 
 bp = Blueprint("priorities_api", __name__, url_prefix="/api/priority-lists")
 
@@ -88,7 +88,8 @@ def _saved(session: Session, list_id: int, status: int = 200, **extra):
     """Commit, then answer with the list (wrapped as ``{"list": …, **extra}`` when extra)."""
     session.commit()
     body = list_json(session, list_id)
-    return jsonify({"list": body, **extra} if extra else body), status
+    response = jsonify({"list": body, **extra} if extra else body)
+    return with_etag(response, body["version"]), status
 
 
 @bp.get("")
@@ -114,7 +115,7 @@ def update(list_id: int):
     body, session = _body(), get_session()
     fields = {key: body.get(key, UNCHANGED) for key in EDITABLE_FIELDS}
     priorities.update_list(
-        session, list_id, version=body.get("version"), by=current_user_name(), **fields
+        session, list_id, version=sent_version(body), by=current_user_name(), **fields
     )
     return _saved(session, list_id)
 
@@ -142,7 +143,7 @@ def _change_items(change, list_id: int):
         session,
         list_id,
         body.get("unit_ids"),
-        version=body.get("version"),
+        version=sent_version(body),
         by=current_user_name(),
         reason=body.get("reason"),
     )

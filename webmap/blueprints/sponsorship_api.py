@@ -17,7 +17,7 @@ from geo.models import Sponsorship
 from services import facts
 from webmap.db import get_session
 from webmap.identity import current_user_name
-from webmap.request_body import json_object
+from webmap.request_body import json_object, sent_version, with_etag
 
 bp = Blueprint("sponsorship_api", __name__, url_prefix="/api/sponsorships")
 
@@ -132,7 +132,7 @@ def start():
 def end(sponsorship_id: int):
     """End a sponsorship on ``valid_to`` (the first day without it); ``version`` as seen."""
     body = _body()
-    version = body.get("version")
+    version = sent_version(body)
     if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
         raise NtmError("Trường “version” phải là số nguyên.")
     session = get_session()
@@ -144,4 +144,4 @@ def end(sponsorship_id: int):
         version=version,
     )
     session.commit()
-    return jsonify(_sponsorship_json(row))
+    return with_etag(jsonify(_sponsorship_json(row)), row.version)
