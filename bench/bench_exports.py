@@ -45,6 +45,7 @@ from geo.spatial import to_db_geometry  # noqa: E402
 from services import reference_data  # noqa: E402
 from tests.web.auth_fixtures import app_config, login  # noqa: E402
 from webmap.app import create_app  # noqa: E402
+from webmap.export_worker import start_inline, wait_for  # noqa: E402
 
 #: the boundary sources: NTM_DATA_DIR, else ../shared/data beside the checkout (as the Makefile)
 DATA = Path(
@@ -93,10 +94,10 @@ def export(client, app, body: dict) -> tuple[float, float, int]:
     start = time.perf_counter()
     with client.post("/api/exports", json=body) as response:
         job_id = response.get_json()["id"]
-    job = app.extensions["ntm_exports"].wait(job_id, 600)
+    job = wait_for(app, job_id, 600)
     wall = time.perf_counter() - start
     assert job is not None and job.status == "done", job and job.error
-    return job.seconds, wall, len(job.output.body)
+    return job.seconds, wall, Path(job.file_path).stat().st_size
 
 
 def baseline(engine: sa.Engine, fmt: str) -> tuple[float, int]:
@@ -146,7 +147,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         engine, list_id = seed(Path(folder) / "bench.sqlite", args.activities)
-        app = create_app(app_config(engine, "required"))
+        app = create_app(app_config(engine, "required", NTM_EXPORT_USER_LIMIT="100"))
+        worker, stop = start_inline(app)  # the `ntm worker` code, in a thread
         client = login(app.test_client(), "admin")
         province = "theme=difficulty&act=1"
         cold = export(client, app, {"kind": "png", "size": "screen", "query": province})
@@ -164,7 +166,8 @@ def main() -> None:
                 export(client, app, {"kind": "pack", "query": f"theme=unmet&list={list_id}"})
             )
         base = {fmt: [baseline(engine, fmt) for _ in range(args.repeat)] for fmt in ("png", "pdf")}
-        app.extensions["ntm_exports"].shutdown()
+        stop.set()
+        worker.join(60)
         app.extensions["ntm_engine"].dispose()
         engine.dispose()
     pages = 1 + 20 + 1

@@ -688,3 +688,46 @@ class UserSession(Base):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
     ended_at: Mapped[dt.datetime | None]
+
+
+# --- export jobs ---
+EXPORT_STATUSES = ("queued", "running", "done", "failed", "cancelled")
+
+
+class ExportJob(Base):
+    """An export (map PNG/PDF, meeting pack, report PDF) waiting for, or made by, an ``ntm worker``.
+
+    The queue is this table: any web process answers a job's status and file, and a job
+    survives the restart of the web process and of the worker. The file is kept on disk
+    (``file_path``) until ``NTM_EXPORT_KEEP_HOURS`` after the job ended.
+    """
+
+    __tablename__ = "export_job"
+    __table_args__ = (
+        _in("status", EXPORT_STATUSES),
+        sa.Index("ix_export_job_status_created", "status", "created_at"),
+        sa.Index("ix_export_job_owner_status", "owner", "status"),
+    )
+
+    #: unguessable: it names a download
+    id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    owner: Mapped[str] = mapped_column(sa.String(80))
+    language: Mapped[str] = mapped_column(sa.String(5), default="vi")
+    #: what the worker renders: path of the app, paper, size, file name (JSON)
+    plan: Mapped[dict] = mapped_column(sa.JSON)
+    status: Mapped[str] = mapped_column(sa.String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int] = mapped_column(default=1)
+    message: Mapped[str] = mapped_column(sa.String(300), default="")
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    filename: Mapped[str | None] = mapped_column(sa.String(200))
+    mimetype: Mapped[str | None] = mapped_column(sa.String(100))
+    file_path: Mapped[str | None] = mapped_column(sa.Text)
+    worker: Mapped[str | None] = mapped_column(sa.String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    started_at: Mapped[dt.datetime | None]
+    heartbeat_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+    seconds: Mapped[float | None] = mapped_column(sa.Double)

@@ -76,6 +76,7 @@ PERMISSIONS: list[Rule] = [
     Rule("plans.*", WRITE, PLANNERS | UNIT_OFFICERS),
     # exports only read: any signed-in user may start one (the export renders as that user)
     Rule("exports.start_export", WRITE, READERS),
+    Rule("exports.cancel_export", WRITE, READERS),  # their own jobs only (checked there)
     Rule("*", READ, READERS),
     Rule("*", WRITE, ADMINS),
 ]

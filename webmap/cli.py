@@ -87,9 +87,11 @@ def load_reference(no_boundaries: bool) -> None:
 def serve(host: str | None, port: int | None) -> None:
     """Serve the planner map."""
     from webmap.app import create_app
+    from webmap.export_worker import start_inline
 
     settings = _settings()
     app = create_app()
+    start_inline(app)  # exports run in this process; production runs `ntm worker` beside it
     app.run(
         host=host or settings["NTM_HOST"], port=port or int(settings["NTM_PORT"]), threaded=True
     )

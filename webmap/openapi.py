@@ -134,8 +134,10 @@ EXPORT_OPERATIONS = (
            "orientation": {"type": "string", "enum": ["landscape", "portrait"]},
            "size": {"type": "string", "enum": ["screen", "print"]},
            "dpi": {"type": "integer", "minimum": 72, "maximum": 600},
-           "width": INT, "height": INT}, "required": ["kind"]}, (202, 400)),
+           "width": INT, "height": INT}, "required": ["kind"]}, (202, 400, 429)),
     Op("get", "/api/exports/{job_id}", "Tiến độ một lượt xuất", "exports", (JOB_ID,), None, (200, 404)),
+    Op("post", "/api/exports/{job_id}/cancel", "Huỷ một lượt xuất đang chờ hoặc đang chạy", "exports",
+       (JOB_ID,), {"type": "object"}, (200, 400, 404)),
     Op("get", "/api/exports/{job_id}/file", "Tải tệp của lượt xuất đã xong", "exports", (JOB_ID,),
        None, (200, 400, 404), "application/octet-stream"),
 )  # fmt: skip

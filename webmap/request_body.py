@@ -42,7 +42,7 @@ def json_object() -> dict:
     except RecursionError:
         raise BodyError(BODY, "lồng nhau quá sâu.") from None
     except (ValueError, UnicodeDecodeError) as exc:
-        raise BodyError(BODY, f"không phải JSON hợp lệ ({exc}).") from None
+        raise BodyError(BODY, f"phải là một đối tượng JSON hợp lệ ({exc}).") from None
     if not isinstance(body, dict):
         raise BodyError(BODY, "phải là một đối tượng JSON ({…}).")
     g.json_body = body

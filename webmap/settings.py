@@ -60,8 +60,36 @@ SETTINGS = (
         "on when the app is served over https: session cookies get the Secure flag and "
         "responses carry Strict-Transport-Security.",
     ),
-    Setting("NTM_LOGIN_MAX_FAILURES", "5", "Wrong passwords in a row before an account is locked."),
-    Setting("NTM_LOGIN_LOCK_MINUTES", "15", "Minutes an account stays locked after that."),
+    Setting(
+        "NTM_LOGIN_MAX_FAILURES",
+        "5",
+        "Wrong passwords in a row for one user name from one address before that name waits.",
+    ),
+    Setting(
+        "NTM_LOGIN_LOCK_MINUTES",
+        "15",
+        "Minutes that name waits from that address; doubled at each further failure.",
+    ),
+    Setting(
+        "NTM_LOGIN_ADDRESS_LIMIT",
+        "20",
+        "Failed sign-ins from one address in ten minutes before the address waits.",
+    ),
+    Setting(
+        "NTM_CHROMIUM", "/usr/bin/chromium", "The Chromium that `ntm worker` renders exports with."
+    ),
+    Setting(
+        "NTM_EXPORT_DIR",
+        "",
+        "Where finished exports are kept (empty: instance/exports); shared by web and workers.",
+    ),
+    Setting("NTM_EXPORT_KEEP_HOURS", "24", "Hours a finished export's file is kept, then removed."),
+    Setting("NTM_EXPORT_USER_LIMIT", "3", "Exports one user may have waiting or running at once."),
+    Setting(
+        "NTM_EXPORT_TIMEOUT_S",
+        "300",
+        "Seconds an export may run before its worker stops the browser and fails it.",
+    ),
     Setting("NTM_MAX_UPLOAD_MB", "50", "Largest request body (uploads included), in MB."),
     Setting("NTM_HOST", "127.0.0.1", "Address `ntm serve` listens on."),
     Setting("NTM_PORT", "5000", "Port `ntm serve` listens on."),

@@ -54,15 +54,21 @@ def e2e_app(database_url: str, **config):
 
 @contextmanager
 def serve_app(app) -> Iterator[str]:
-    """Serve ``app`` on a free port of 127.0.0.1; yields its base URL; disposes its engine."""
+    """Serve ``app`` on a free port of 127.0.0.1, with an export worker beside it (the
+    ``ntm worker`` code, in a thread); yields its base URL; disposes its engine."""
+    from webmap.export_worker import start_inline
+
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
+    worker, stop = start_inline(app)
     try:
         yield f"http://127.0.0.1:{http.server_port}"
     finally:
+        stop.set()
         http.shutdown()
         thread.join(5)
+        worker.join(30)
         app.extensions["ntm_engine"].dispose()
 
 

@@ -8,14 +8,11 @@ from __future__ import annotations
 import io
 import shutil
 import threading
-import time
 
 import numpy as np
 import pytest
 import shapely
 
-from geo.errors import NtmError
-from services.export_jobs import ExportQueue, Output
 from services.print_map import Feature, MapLayers, fit_view, nice_length_m, render_svg, tiles_for
 from services.snapshots import PageSize, Renderer, RenderError, paper_size
 
@@ -120,36 +117,3 @@ def _try(fn):
     except Exception as exc:  # noqa: BLE001 - returned for the assertion
         return exc
     return None
-
-
-def test_queue_runs_jobs_in_order_with_progress_and_errors():
-    queue = ExportQueue(executable="/nonexistent/chromium")  # no job here starts a browser
-    seen = []
-
-    def slow(renderer, progress):
-        for i in range(3):
-            progress(i + 1, 3, f"trang {i + 1}")
-            seen.append(i)
-            time.sleep(0.05)
-        return Output(b"ok", "a.txt", "text/plain")
-
-    def broken(renderer, progress):
-        raise NtmError("Thiếu danh sách ưu tiên.")
-
-    def crash(renderer, progress):
-        raise ValueError("internal detail")
-
-    try:
-        started = time.perf_counter()
-        first = queue.submit("png", "alice", slow)
-        assert time.perf_counter() - started < 0.05, "submit waited for the render"
-        second = queue.submit("pdf", "alice", broken)
-        third = queue.submit("pdf", "bob", crash)
-        assert queue.wait(first.id, 10).status == "done"
-        assert first.output.body == b"ok" and first.as_dict()["progress"] == 1.0
-        assert queue.wait(second.id, 10).error == "Thiếu danh sách ưu tiên."
-        assert queue.wait(third.id, 10).status == "failed"
-        assert "internal detail" not in third.error
-        assert seen == [0, 1, 2]
-    finally:
-        queue.shutdown()

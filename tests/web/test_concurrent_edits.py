@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from geo.models import AdminUnit, AuditEvent, Organisation, PriorityList, Sponsorship
 from tests.web.plan_fixtures import engine, make_plan  # noqa: F401  (fixture)
-from tests.web.test_activities_web import _body, organiser_id, places  # noqa: F401  (fixtures)
+from tests.web.test_activities_web import _body, organiser_id, places, remove_new_activities  # noqa: F401  (fixtures)
 
 EDITORS = 20
 

@@ -23,6 +23,7 @@ from tests.hostile_strings import MARKUP
 from tests.web.auth_fixtures import app_config, fetch_csrf_token, login
 from webmap.app import create_app
 from webmap.blueprints.exports import FOOT_H, GAP, HEAD_H, LEGEND_W
+from webmap.export_worker import start_inline, wait_for
 
 TITLE = "Bản đồ họp giao ban – Quảng Trị"
 
@@ -49,10 +50,13 @@ def pdf_pages(path) -> int:
 
 @pytest.fixture(scope="module")
 def app(seeded_engine):
-    app = create_app(app_config(seeded_engine, "required", NTM_BASEMAP="osm"))
+    app = create_app(
+        app_config(seeded_engine, "required", NTM_BASEMAP="osm", NTM_EXPORT_USER_LIMIT="50")
+    )
+    thread, stop = start_inline(app)  # the worker `ntm worker` runs, in a thread of the test
     yield app
-    if "ntm_exports" in app.extensions:
-        app.extensions["ntm_exports"].shutdown()
+    stop.set()
+    thread.join(30)
     app.extensions["ntm_engine"].dispose()
 
 
@@ -66,7 +70,7 @@ def run_export(client, app, body: dict, tmp_path, suffix: str):
         assert response.status_code == 202, response.get_json()
         job = response.get_json()
     assert job["status"] in ("queued", "running", "done")
-    done = app.extensions["ntm_exports"].wait(job["id"], 120)
+    done = wait_for(app, job["id"], 120)
     assert done.status == "done", done.error
     with client.get(f"/api/exports/{job['id']}") as response:
         status = response.get_json()
@@ -240,16 +244,24 @@ def test_bad_requests_say_what_to_fix(client):
         assert r.status_code == 400
 
 
-def test_export_browser_is_answered_as_the_requesting_user(app, client):
-    """The renderer's requests carry the requester's session: signed in, the print page; without
-    it, the login redirect (so an export never sees more than its user)."""
-    from webmap.blueprints.exports import _fetcher
+def test_export_browser_is_answered_as_the_requesting_user(app):
+    """The worker renders with a session of the job's owner: signed in, the print page; for a
+    disabled owner no session at all, so the login redirect (an export never sees more than its
+    user); the session ends with the job."""
+    from sqlalchemy.orm import Session
 
-    with app.test_request_context("/"):
-        signed = _fetcher(client.get_cookie("ntm_session").value)
-        anonymous = _fetcher(None)
-    assert signed("/map/print")[0] == 200
-    status, headers, _ = anonymous("/map/print")
+    from services import user_sessions
+    from tests.web.auth_fixtures import ensure_user
+    from webmap.export_worker import _fetcher, _user_cookie
+
+    engine = app.extensions["ntm_engine"]
+    username, _ = ensure_user(engine, "viewer")
+    with Session(engine) as db:
+        cookie, sid = _user_cookie(app, db, username)
+        assert _fetcher(app, cookie)("/map/print")[0] == 200
+        user_sessions.end(db, sid)
+        db.commit()
+    status, headers, _ = _fetcher(app, cookie)("/map/print")
     assert status == 302 and "/login" in headers["Location"]
 
 
@@ -267,7 +279,7 @@ def test_sign_in_required_and_jobs_are_private(app):
     planner = login(app.test_client(), "planner")
     with planner.get(f"/api/exports/{job_id}") as r:
         assert r.status_code == 404
-    assert app.extensions["ntm_exports"].wait(job_id, 120).status == "done"
+    assert wait_for(app, job_id, 120).status == "done"
     with viewer.get(f"/api/exports/{job_id}/file") as r:
         assert r.status_code == 200 and r.get_data().startswith(b"%PDF")
 

@@ -22,7 +22,7 @@ from geo.models import (
     Sponsorship,
     UserAccount,
 )
-from tests.web.test_activities_web import SATURDAY, organiser_id, places  # noqa: F401
+from tests.web.test_activities_web import SATURDAY, organiser_id, places, remove_new_activities  # noqa: F401
 
 WATCHED = (Activity, AuditEvent, PlanItem, PriorityList, PriorityListItem, Sponsorship, UserAccount)
 

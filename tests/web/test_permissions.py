@@ -42,6 +42,7 @@ MATRIX = [
     ("GET", "/reports/print", "exports.report_print", SIGNED_IN, None),
     ("GET", "/reports/excel", "exports.report_excel", SIGNED_IN, None),
     ("POST", "/api/exports", "exports.start_export", SIGNED_IN, {"json": {"kind": "none"}}),
+    ("POST", "/api/exports/nothing/cancel", "exports.cancel_export", SIGNED_IN, {"json": {}}),
     ("GET", "/api/exports/no-such-job", "exports.export_status", SIGNED_IN, None),
     ("GET", "/api/exports/no-such-job/file", "exports.export_file", SIGNED_IN, None),
     ("GET", "/communes/{unit}/history", "history.commune_history", SIGNED_IN, None),

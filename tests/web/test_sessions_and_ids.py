@@ -19,7 +19,7 @@ from geo.models import Activity, AuditEvent, Organisation
 from services import accounts
 from tests.web.auth_fixtures import ensure_user, fetch_csrf_token, login
 from tests.web.plan_fixtures import engine  # noqa: F401  (fixture)
-from tests.web.test_activities_web import SATURDAY, places  # noqa: F401  (fixture)
+from tests.web.test_activities_web import SATURDAY, places, remove_new_activities  # noqa: F401  (fixture)
 from tests.web.test_calendar import TOKEN_URL, plan  # noqa: F401  (fixture)
 
 SPELLINGS = ["3.7", "3,7", "3 7", " 37 ", 37.0, [37], "²", True, "0x25", "+37", "-37", "37abc"]

@@ -1,16 +1,15 @@
 """Exports for meetings: print pages of the map, the meeting pack, periodic reports; and the
 API that starts an export job, reports its progress and hands out the file.
 
-How the export browser is signed in (documented choice): it renders with the REQUESTING
-USER'S session. The job keeps that user's session cookie and the export browser's requests
-are answered by this app in-process (``app.test_client``) with that cookie, so the print page
-passes the same ``PERMISSIONS`` as the user, no password or extra token exists, and a user can
-never export what they could not see. Nothing reaches the network (see ``services.snapshots``).
+Export jobs go into the database queue (``services.export_jobs``) and are rendered by
+``ntm worker`` processes (``webmap.export_worker``) as the user who asked: the worker opens a
+server-side session of that user, so the print page passes the same ``PERMISSIONS`` as the
+user and a user can never export what they could not see. Any web process answers a job's
+status and file. Nothing reaches the network (see ``services.snapshots``).
 """
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
 import threading
 from pathlib import Path
@@ -27,10 +26,10 @@ from flask import (
     send_file,
 )
 
-from geo.errors import NotFoundError, NtmError
+from geo.errors import NtmError
 from geo.models import Organisation
+from services import export_jobs
 from services.activity_input import parse_date
-from services.export_jobs import ExportQueue, Output
 from services.fields import is_digits
 from services.periods import Period
 from services.plan_figures import FIGURES
@@ -51,19 +50,9 @@ FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONTS = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")
 KINDS = ("png", "pdf", "pack", "report")
 LEGEND_W, HEAD_H, FOOT_H, GAP = 250, 78, 64, 14
-_progress = threading.local()
+#: the running export's progress callback, set by the worker around a render (packs report pages)
+progress_reporter = threading.local()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def export_queue() -> ExportQueue:
-    """The app's export queue (one worker thread, one browser), made on first use."""
-    ext = current_app.extensions
-    if "ntm_exports" not in ext:
-        ext["ntm_exports"] = ExportQueue(
-            current_app.config.get("NTM_CHROMIUM", "/usr/bin/chromium")
-        )
-        atexit.register(ext["ntm_exports"].shutdown)
-    return ext["ntm_exports"]
 
 
 @bp.get("/exports/font/<name>")
@@ -126,7 +115,7 @@ def meeting_pack():
     cover_size = (w - LEGEND_W - 3 * GAP, h - HEAD_H - FOOT_H - 2 * GAP)
     page_size = (int(w * 0.55), h - HEAD_H - FOOT_H - 2 * GAP)
     pack = build_pack(
-        session, query, state, cover_size, page_size, getattr(_progress, "report", None)
+        session, query, state, cover_size, page_size, getattr(progress_reporter, "report", None)
     )
     start, end = query.period()
     return render_template(
@@ -202,23 +191,6 @@ def report_excel():
 # --- export jobs --------------------------------------------------------------------------
 
 
-def _fetcher(cookie: str | None):
-    """Answer the export browser's requests with this app, as the requesting user."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    name = app.config.get("SESSION_COOKIE_NAME", "session")
-    headers = {"Cookie": f"{name}={cookie}"} if cookie else {}
-    client = app.test_client(use_cookies=False)
-    dropped = {"content-length", "set-cookie", "transfer-encoding"}
-
-    def fetch(path: str):
-        with client.get(path, headers=headers) as response:
-            body = response.get_data()
-            kept = {k: v for k, v in response.headers.items() if k.lower() not in dropped}
-            return response.status_code, kept, body
-
-    return fetch
-
-
 def _int_arg(payload: dict, name: str, default: int, low: int, high: int) -> int:
     value = payload.get(name, default)
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
@@ -226,8 +198,8 @@ def _int_arg(payload: dict, name: str, default: int, low: int, high: int) -> int
     return value
 
 
-def _job_plan(payload: dict):
-    """``(kind, path, render)`` of a request body; ``render(renderer, fetch) -> Output``."""
+def _job_plan(payload: dict) -> tuple[str, dict]:
+    """``(kind, plan)`` of a request body: what the worker renders (JSON, kept with the job)."""
     kind = payload.get("kind")
     if kind not in KINDS:
         raise NtmError(f"Loại xuất “{kind}” không có; chọn một trong: {', '.join(KINDS)}.")
@@ -255,26 +227,24 @@ def _job_plan(payload: dict):
             "sheet_h": size.height_px - (0 if kind == "png" else 2),
         }
     )
+    pdf = {"mode": "pdf", "paper": paper, "landscape": orientation == "landscape"}
     if kind == "report":
-        path = f"/reports/print?{query}"
-        return kind, lambda r, f: Output(
-            r.pdf(path, f, "A4", False).body, f"bao-cao-{stamp}.pdf", "application/pdf"
-        )
+        plan = pdf | {"path": f"/reports/print?{query}", "paper": "A4", "landscape": False}
+        return kind, plan | {"filename": f"bao-cao-{stamp}.pdf", "mimetype": "application/pdf"}
     if kind == "pack":
-        path = f"/exports/pack?{query}&{extra}"
-        return kind, lambda r, f: Output(
-            r.pdf(path, f, paper, orientation == "landscape").body,
-            f"tai-lieu-hop-{stamp}.pdf",
-            "application/pdf",
-        )
+        plan = pdf | {"path": f"/exports/pack?{query}&{extra}"}
+        return kind, plan | {"filename": f"tai-lieu-hop-{stamp}.pdf", "mimetype": "application/pdf"}
     path = f"/map/print?{query}&{extra}"
     if kind == "pdf":
-        return kind, lambda r, f: Output(
-            r.pdf(path, f, paper, orientation == "landscape").body,
-            f"ban-do-{stamp}.pdf",
-            "application/pdf",
-        )
-    return kind, lambda r, f: Output(r.png(path, f, size).body, f"ban-do-{stamp}.png", "image/png")
+        return kind, pdf | {
+            "path": path,
+            "filename": f"ban-do-{stamp}.pdf",
+            "mimetype": "application/pdf",
+        }
+    return kind, {
+        "mode": "png", "path": path, "size": [size.width_px, size.height_px, size.scale],
+        "filename": f"ban-do-{stamp}.png", "mimetype": "image/png",
+    }  # fmt: skip
 
 
 def _owner() -> str:
@@ -288,40 +258,32 @@ def start_export():
     payload = json_object() if request.is_json else None
     if payload is None:
         raise NtmError("Cần một đối tượng JSON: kind, query, title, paper, orientation, dpi.")
-    kind, render = _job_plan(payload)
-    fetch = _fetcher(request.cookies.get(current_app.config.get("SESSION_COOKIE_NAME", "session")))
-
-    def work(renderer, progress):
-        progress(0, 1, "Đang dựng trang")
-        _progress.report = progress
-        try:
-            return render(renderer, fetch)
-        finally:
-            _progress.report = None
-
-    job = export_queue().submit(kind, _owner(), work)
-    return jsonify(job.as_dict()), 202
-
-
-def _job(job_id: str):
-    job = export_queue().get(job_id)
-    if job is None or job.owner != _owner():
-        raise NotFoundError(
-            "Không tìm thấy lượt xuất này (đã hết hạn sau 1 giờ hoặc không phải của bạn)."
-        )
-    return job
+    kind, plan = _job_plan(payload)
+    session = get_session()
+    job = export_jobs.submit(
+        session, kind, _owner(), plan, language=current_language(),
+        user_limit=int(current_app.config.get("NTM_EXPORT_USER_LIMIT") or 3),
+    )  # fmt: skip
+    session.commit()
+    return jsonify(export_jobs.as_dict(job)), 202
 
 
 @bp.get("/api/exports/<job_id>")
 def export_status(job_id: str):
-    return jsonify(_job(job_id).as_dict())
+    return jsonify(export_jobs.as_dict(export_jobs.get_for(get_session(), job_id, _owner())))
+
+
+@bp.post("/api/exports/<job_id>/cancel")
+def cancel_export(job_id: str):
+    session = get_session()
+    job = export_jobs.cancel(session, job_id, _owner())
+    session.commit()
+    return jsonify(export_jobs.as_dict(job))
 
 
 @bp.get("/api/exports/<job_id>/file")
 def export_file(job_id: str):
-    job = _job(job_id)
-    if job.status != "done" or job.output is None:
-        raise NtmError("Tệp chưa sẵn sàng; hãy chờ lượt xuất hoàn tất.")
-    out = job.output
-    return Response(out.body, mimetype=out.mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{out.filename}"'})  # fmt: skip
+    job = export_jobs.get_for(get_session(), job_id, _owner())
+    body = export_jobs.read_file(job)
+    return Response(body, mimetype=job.mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{job.filename}"'})  # fmt: skip

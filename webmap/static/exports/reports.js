@@ -7,8 +7,9 @@
   function poll(job) {
     return fetch("/api/exports/" + encodeURIComponent(job.id), { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (j) {
       if (j.status === "done") { status.textContent = "Xong."; window.location.href = "/api/exports/" + encodeURIComponent(j.id) + "/file"; return; }
-      if (j.status === "failed") { status.textContent = j.error || "Xuất thất bại."; return; }
-      status.textContent = "Đang xuất… " + Math.round((j.progress || 0) * 100) + "%";
+      if (j.status === "failed" || j.status === "cancelled") { status.textContent = j.error || "Xuất thất bại."; return; }
+      status.textContent = j.status === "queued" ? "Đang chờ đến lượt (máy xuất tệp đang bận)…"
+        : "Đang xuất… " + Math.round((j.progress || 0) * 100) + "%";
       setTimeout(function () { poll(j); }, 400);
     });
   }

@@ -10,14 +10,17 @@
     ? { title: "Xuất bản đồ", name: "Tiêu đề", format: "Định dạng", png_screen: "Ảnh PNG (cỡ màn hình)", png_print: "Ảnh PNG để in (300 dpi)",
         pdf: "PDF (vector)", pack: "Tập tài liệu họp (PDF: bìa, từng xã ưu tiên, bảng tổng hợp)", paper: "Khổ giấy", orientation: "Hướng",
         landscape: "Ngang", portrait: "Dọc", start: "Xuất", close: "Đóng", queued: "Đang xếp hàng…", working: "Đang xuất…",
+        waiting: "Đang chờ đến lượt (máy xuất tệp đang bận)…", cancel: "Huỷ lượt xuất", cancelled: "Đã huỷ lượt xuất.", retry: "lần thử",
         done: "Xong. Nếu tệp chưa tự tải về, bấm: ", failed: "Xuất thất bại: ", download: "Tải tệp", need_list: "Hãy chọn một danh sách ưu tiên (hoặc lọc theo huyện cũ hay sở đỡ đầu) trước khi xuất tập tài liệu họp.",
         default_title: "Bản đồ phong trào Ngày thứ 7 vì nông thôn mới" }
     : { title: "Export the map", name: "Title", format: "Format", png_screen: "PNG (screen size)", png_print: "PNG for print (300 dpi)",
         pdf: "PDF (vector)", pack: "Meeting pack (PDF: cover, each priority commune, summary)", paper: "Paper", orientation: "Orientation",
         landscape: "Landscape", portrait: "Portrait", start: "Export", close: "Close", queued: "Queued…", working: "Exporting…",
+        waiting: "Waiting for its turn (the export worker is busy)…", cancel: "Cancel export", cancelled: "Export cancelled.", retry: "attempt",
         done: "Done. If the file did not download, click: ", failed: "Export failed: ", download: "Download", need_list: "Choose a priority list (or filter by former district or sponsoring department) before exporting a meeting pack.",
         default_title: "Map of the Saturday for new countryside movement" };
   var dialog = null;
+  var current = null;  // the job being waited for
 
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
@@ -47,11 +50,21 @@
     progress.hidden = true;
     var go = el("button", { type: "button", id: "export-start" }, W.start);
     var close = el("button", { type: "button", id: "export-close" }, W.close);
-    form.appendChild(progress); form.appendChild(status); form.appendChild(go); form.appendChild(close);
+    var cancel = el("button", { type: "button", id: "export-cancel" }, W.cancel);
+    cancel.hidden = true;
+    form.appendChild(progress); form.appendChild(status); form.appendChild(go); form.appendChild(cancel); form.appendChild(close);
     dialog.appendChild(form);
     document.body.appendChild(dialog);
     close.addEventListener("click", function () { dialog.close(); });
     go.addEventListener("click", start);
+    cancel.addEventListener("click", stop);
+  }
+
+  function stop() {
+    if (!current) return;
+    window.NTM.request("/api/exports/" + encodeURIComponent(current.id) + "/cancel", { body: {} })
+      .then(function () { current = null; document.getElementById("export-cancel").hidden = true; show(W.cancelled, null); })
+      .catch(fail);
   }
 
   function extentQuery() {
@@ -85,11 +98,19 @@
   }
 
   function poll(job) {
+    current = job;
+    document.getElementById("export-cancel").hidden = false;
     return window.NTM.request("/api/exports/" + encodeURIComponent(job.id)).then(function (j) {
+      if (!current || current.id !== j.id) return;  // cancelled, or another export started
+      var ended = j.status === "done" || j.status === "failed" || j.status === "cancelled";
+      if (ended) { current = null; document.getElementById("export-cancel").hidden = true; }
       if (j.status === "done") { show("", 1); download(j); return; }
       if (j.status === "failed") { show(W.failed + (j.error || ""), null); return; }
-      show(W.working + " " + (j.message || "") + " (" + j.done + "/" + j.total + ")", j.progress);
-      setTimeout(function () { poll(j).catch(fail); }, 400);
+      if (j.status === "cancelled") { show(W.cancelled, null); return; }
+      if (j.status === "queued") show(W.waiting, 0);
+      else show(W.working + " " + (j.message || "") + " (" + j.done + "/" + j.total + ")" +
+                (j.attempts > 1 ? " – " + W.retry + " " + j.attempts : ""), j.progress);
+      setTimeout(function () { poll(j).catch(fail); }, 600);
     });
   }
   function fail(err) { show(W.failed + (err.message || String(err)), null); }
