@@ -731,3 +731,53 @@ class ExportJob(Base):
     heartbeat_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
     seconds: Mapped[float | None] = mapped_column(sa.Double)
+
+
+# --- tiles ---
+class BoundaryLevelBuild(Base):
+    """One generalised build of the commune boundaries, keyed by the boundary version.
+
+    A row here means every feature of that version is in ``boundary_level_feature``:
+    the build is written in one transaction, so readers never see half of it.
+    """
+
+    __tablename__ = "boundary_level_build"
+
+    version: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    feature_count: Mapped[int]
+    bounds: Mapped[str] = mapped_column(sa.String(120))  # "west,south,east,north" in degrees
+    built_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
+class BoundaryLevelFeature(Base):
+    """A commune's generalised geometry at one level, in Web Mercator (EPSG:3857), as WKB.
+
+    The box columns let both databases find a tile's features with a B-tree index.
+    """
+
+    __tablename__ = "boundary_level_feature"
+    __table_args__ = (
+        sa.Index("ix_boundary_level_feature_box", "version", "level", "min_x", "max_x"),
+    )
+
+    version: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    level: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("admin_unit.id"), primary_key=True)
+    min_x: Mapped[float] = mapped_column(sa.Double)
+    min_y: Mapped[float] = mapped_column(sa.Double)
+    max_x: Mapped[float] = mapped_column(sa.Double)
+    max_y: Mapped[float] = mapped_column(sa.Double)
+    wkb: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
+class VectorTile(Base):
+    """A Mapbox vector tile made once per layer and boundary version (SpatiaLite's cache)."""
+
+    __tablename__ = "vector_tile"
+
+    layer: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    version: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    z: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
+    x: Mapped[int] = mapped_column(primary_key=True)
+    y: Mapped[int] = mapped_column(primary_key=True)
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)

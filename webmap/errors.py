@@ -1,4 +1,4 @@
-"""The one place where errors become responses: JSON under /api/, a page elsewhere."""
+"""The one place where errors become responses: JSON under /api/ and /tiles/, a page elsewhere."""
 
 from __future__ import annotations
 
@@ -48,8 +48,12 @@ def _text(pair: tuple[str, str]) -> str:
     return pair[1] if current_language() == "en" else pair[0]
 
 
+#: machine-read paths: their errors are JSON
+JSON_PREFIXES = ("/api/", "/tiles/")
+
+
 def _respond(status: int, message: str, details: list | None = None):
-    if request.path.startswith("/api/"):
+    if request.path.startswith(JSON_PREFIXES):
         return jsonify(error=message, details=details or []), status
     return render_template("error.html", message=message, details=details or []), status
 

@@ -55,6 +55,8 @@ MATRIX = [
     ("GET", "/api/map/config", "map_api.config", SIGNED_IN, None),
     ("GET", "/api/map/boundaries/9", "map_api.boundaries", SIGNED_IN, None),
     ("GET", "/api/map/outline", "map_api.outline", SIGNED_IN, None),
+    ("GET", "/tiles/communes.json", "tiles.communes_tilejson", SIGNED_IN, None),
+    ("GET", "/tiles/communes/17/0/0.mvt", "tiles.communes_tile", SIGNED_IN, None),
     ("GET", "/api/map/labels", "map_api.labels", SIGNED_IN, None),
     ("GET", "/api/map/attributes", "map_api.attributes", SIGNED_IN, None),
     ("GET", "/api/map/activities", "map_api.activities", SIGNED_IN, None),
