@@ -1,14 +1,14 @@
 """vector tiles: generalised commune boundaries stored per boundary version, and a tile cache
 
-Revision ID: 0014
-Revises: 0016
+Revision ID: 0008
+Revises: 0007
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0016"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """sign-in throttle in the database, shared by every web process; the per-account lock
 columns of user_account dropped; server-side session records
 
-Revision ID: 0015
+Revision ID: 0006
 Revises: 0005
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
+revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None

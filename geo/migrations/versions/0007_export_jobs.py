@@ -1,14 +1,14 @@
 """export jobs in the database: the durable queue that ``ntm worker`` processes run
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0007
+Revises: 0006
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016"
-down_revision = "0015"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
