@@ -17,4 +17,5 @@ MODULES = [
     "sponsorship_api",
     "facts_api",
     "facts_pages",
+    "server",
 ]
