@@ -34,13 +34,19 @@ demo-db: setup
 	$(VENV)/bin/ntm load demo
 	$(VENV)/bin/ntm users demo
 
-demo: demo-db
+# the session secret shared by the web workers, made once (production: NTM_SECRET_KEY)
+instance/secret-key:
+	mkdir -p instance
+	umask 077 && python3 -c 'import secrets; print(secrets.token_hex(32))' > $@
+
+demo: demo-db instance/secret-key
 	@echo "Bản đồ: http://127.0.0.1:5000/map  (đăng nhập bằng một tài khoản DEMO ở trên;"
 	@echo "  mật khẩu lưu trong instance/demo-accounts.txt)"
-	$(VENV)/bin/ntm serve
+	VENV=$(VENV) bash scripts/serve.sh
 
-serve:
-	$(VENV)/bin/ntm serve
+# gunicorn (`ntm serve`) and one export worker (`ntm worker`); `ntm serve --dev` for Werkzeug
+serve: instance/secret-key
+	VENV=$(VENV) bash scripts/serve.sh
 
 LINT_DIRS = $(wildcard geo services webmap tests bench scripts)
 

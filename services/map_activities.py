@@ -8,7 +8,7 @@ import json
 import numpy as np
 import shapely
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from geo.errors import NotFoundError
 from geo.models import Activity, ActivityType, CriteriaSet, Criterion, Organisation
@@ -91,6 +91,7 @@ def filter_options(session: Session, day: dt.date) -> dict:
     ).all()
     organisers = session.scalars(
         sa.select(Organisation)
+        .options(defer(Organisation.area_geom))  # the sponsored areas are not needed here
         .where(Organisation.kind.in_(("department", "working_group")), valid_on(Organisation, day))
         .order_by(Organisation.kind, Organisation.name)
     ).all()

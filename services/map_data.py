@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from geo.models import (
     Activity,
@@ -258,6 +258,7 @@ def departments_on(session: Session, day: dt.date) -> list[Organisation]:
     return list(
         session.scalars(
             sa.select(Organisation)
+            .options(defer(Organisation.area_geom))  # names only: not the sponsored areas
             .where(Organisation.kind == "department", valid_on(Organisation, day))
             .order_by(Organisation.name)
         )

@@ -54,6 +54,7 @@ PERMISSIONS: list[Rule] = [
     Rule("auth.*", ANY_METHOD, ANYONE),
     Rule("static", READ, ANYONE),
     Rule("leaflet_assets", READ, ANYONE),
+    Rule("server.*", READ, ANYONE),  # /healthz, /readyz, /favicon.ico
     Rule("admin.*", ANY_METHOD, ADMINS),
     # POSTs that only read (a query too large for a URL)
     Rule("map_api.communes_in_shape", WRITE, READERS),

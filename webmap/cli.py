@@ -84,17 +84,38 @@ def load_reference(no_boundaries: bool) -> None:
 @main.command("serve")
 @click.option("--host", default=None, help="Address to listen on (default NTM_HOST).")
 @click.option("--port", default=None, type=int, help="Port (default NTM_PORT).")
-def serve(host: str | None, port: int | None) -> None:
-    """Serve the planner map."""
-    from webmap.app import create_app
-    from webmap.export_worker import start_inline
+@click.option("--workers", default=None, type=int, help="Worker processes (default NTM_WORKERS).")
+@click.option(
+    "--dev",
+    is_flag=True,
+    help="Werkzeug's development server in one process (reloads, debugger off); never in "
+    "production.",
+)
+def serve(host: str | None, port: int | None, workers: int | None, dev: bool) -> None:
+    """Serve the app with gunicorn (production), or Werkzeug with --dev."""
+    from webmap.app import MissingSecretKey, create_app
 
     settings = _settings()
-    app = create_app()
-    start_inline(app)  # exports run in this process; production runs `ntm worker` beside it
-    app.run(
-        host=host or settings["NTM_HOST"], port=port or int(settings["NTM_PORT"]), threaded=True
-    )
+    host = host or settings["NTM_HOST"]
+    port = port or int(settings["NTM_PORT"])
+    if dev:
+        from webmap.export_worker import start_inline
+        from webmap.request_log import configure_logging
+
+        configure_logging()
+        app = create_app()
+        start_inline(app)  # exports in this process; in production `ntm worker` runs beside
+        app.run(host=host, port=port, threaded=True)
+        return
+    from webmap import server
+
+    try:
+        create_app(production=True).extensions["ntm_router"].dispose()  # fail fast, here
+    except MissingSecretKey as exc:
+        raise click.ClickException(str(exc)) from None
+    n = workers or int(settings["NTM_WORKERS"] or server.default_workers())
+    click.echo(f"ntm-map: gunicorn, {n} workers, http://{host}:{port}")
+    server.run(host, port, n, int(settings["NTM_TIMEOUT"]))
 
 
 def _register_command_modules() -> None:

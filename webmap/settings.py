@@ -37,8 +37,9 @@ SETTINGS = (
     Setting(
         "NTM_SECRET_KEY",
         "",
-        "Secret for signing sessions. Empty: a random key is made per process "
-        "(sessions end when the server restarts).",
+        "Secret for signing sessions, the same on every web process. Required by `ntm serve` "
+        "(production); empty is allowed only under `ntm serve --dev` and in tests (a random "
+        "key per process). Make one: python3 -c 'import secrets; print(secrets.token_hex(32))'.",
     ),
     Setting("NTM_LANGUAGE", "vi", "Default interface language: vi or en."),
     Setting(
@@ -93,6 +94,34 @@ SETTINGS = (
     Setting("NTM_MAX_UPLOAD_MB", "50", "Largest request body (uploads included), in MB."),
     Setting("NTM_HOST", "127.0.0.1", "Address `ntm serve` listens on."),
     Setting("NTM_PORT", "5000", "Port `ntm serve` listens on."),
+    Setting(
+        "NTM_WORKERS",
+        "",
+        "Web worker processes of `ntm serve` (gunicorn). Empty: 2 × CPU cores + 1, at most 9.",
+    ),
+    Setting(
+        "NTM_TIMEOUT",
+        "120",
+        "Seconds a web worker may spend on one request before gunicorn restarts it.",
+    ),
+    Setting(
+        "NTM_READ_REPLICAS",
+        "",
+        "PostgreSQL read replicas, database URLs separated by spaces or commas. Read-only "
+        "requests (map data, panels, lists, coverage, reports) go to one of them; writes and "
+        "the same user's reads just after a write go to DATABASE_URL.",
+    ),
+    Setting(
+        "NTM_REPLICA_MAX_LAG_S",
+        "5",
+        "A replica that replays more than this many seconds behind the primary is skipped "
+        "(reads go to the primary; a log line says so).",
+    ),
+    Setting(
+        "NTM_READ_YOUR_WRITES_S",
+        "10",
+        "Seconds after a user's write during which that user's reads go to the primary.",
+    ),
 )
 
 

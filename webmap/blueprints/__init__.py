@@ -18,4 +18,5 @@ MODULES = [
     "facts_api",
     "facts_pages",
     "tiles",
+    "server",
 ]
