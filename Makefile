@@ -26,7 +26,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 pgdb:
-	bash scripts/setup-db.sh ntm_test_empty ntm_test_seeded ntm_test_migrate ntm_bench
+	bash scripts/setup-db.sh ntm_test_empty ntm_test_seeded ntm_test_migrate ntm_test_restore ntm_bench
 
 demo-db: setup
 	$(VENV)/bin/ntm db upgrade

@@ -13,12 +13,14 @@ runs no asyncio loop. The browser is long-lived; each render gets a fresh contex
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from geo.errors import NtmError
 
+log = logging.getLogger(__name__)
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -106,13 +108,22 @@ class Renderer:
         return self._browser
 
     def close(self) -> None:
+        """Close the browser and stop the driver; either may already be dead (then the next
+        render starts both afresh)."""
         self._check_thread()
-        if self._browser is not None:
-            self._browser.close()
-            self._browser = None
-        if self._playwright is not None:
-            self._playwright.stop()
-            self._playwright = None
+        browser, self._browser = self._browser, None
+        playwright, self._playwright = self._playwright, None
+        try:
+            if browser is not None and browser.is_connected():
+                browser.close()
+        except Exception:  # noqa: BLE001 - a dead driver cannot close its browser
+            log.warning("the export browser did not close cleanly")
+        finally:
+            if playwright is not None:
+                try:
+                    playwright.stop()
+                except Exception:  # noqa: BLE001
+                    log.warning("the Playwright driver did not stop cleanly")
 
     def _open(self, path: str, fetch: Fetch, size: PageSize):
         context = self.browser().new_context(

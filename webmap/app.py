@@ -102,19 +102,21 @@ def _static_version(app: Flask, endpoint: str, values: dict) -> None:
 
 
 def _static_headers(response: Response) -> Response:
-    """Static files: kept for a year when asked for by content hash, and read into memory so
-    that flask-compress compresses them whole (it would stream them without gzip and leave the
-    file open)."""
-    if request.endpoint != "static" or response.status_code != 200:
+    """Files sent from disk (static, vendored Leaflet) are read into memory so that
+    flask-compress compresses them whole (it would stream them and leave the file open); static
+    files asked for by content hash are kept for a year."""
+    if response.status_code != 200:
+        return response
+    if response.mimetype in COMPRESS_MIMETYPES and response.is_streamed:
+        response.direct_passthrough = False
+        response.make_sequence()  # e.g. the vendored Leaflet, sent by send_from_directory
+    if request.endpoint != "static":
         return response
     if request.args.get("v"):
         response.cache_control.public = True
         response.cache_control.max_age = IMMUTABLE_S
         response.cache_control.no_cache = None
         response.cache_control.immutable = True
-    if response.mimetype in COMPRESS_MIMETYPES and response.is_streamed:
-        response.direct_passthrough = False
-        response.make_sequence()
     return response
 
 
@@ -141,6 +143,7 @@ def create_app(test_config: dict | None = None, *, production: bool = False) -> 
     app.config.setdefault("COMPRESS_MIMETYPES", COMPRESS_MIMETYPES)
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
     app.config.setdefault("COMPRESS_MIN_SIZE", 1024)
+    app.config.setdefault("COMPRESS_STREAMS", False)  # streamed files are read whole first
     Compress(app)
     app.url_defaults(lambda endpoint, values: _static_version(app, endpoint, values))
     app.after_request(_static_headers)  # runs before Compress's hook

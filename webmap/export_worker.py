@@ -162,8 +162,7 @@ class Worker:
                 TIMEOUT_MSG.format(s=int(self.timeout_s)) if timed_out.is_set() else exc.user_msg
             )
             export_jobs.fail(db, job, self.name, message, time.perf_counter() - started)
-            if timed_out.is_set():
-                self._close_renderer()
+            self._close_renderer()  # a page that failed may have left the browser unusable
         except Exception:
             db.rollback()
             log.exception("export job %s failed in the browser", job.id)

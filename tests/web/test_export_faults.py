@@ -4,6 +4,7 @@ next export works — no restart of anything."""
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import time
@@ -14,6 +15,10 @@ import pytest
 from tests.web.auth_fixtures import app_config, login
 from webmap.app import create_app
 from webmap.export_worker import start_inline, wait_for
+
+#: a killed driver leaves Playwright coroutines that are never awaited; they are collected (and
+#: reported) while this module's tests end
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
 REPORT = {"kind": "report", "query": "from=2026-01-01&to=2026-01-31"}
 
@@ -28,6 +33,7 @@ def app(seeded_engine, backend):
     stop.set()
     thread.join(60)
     app.extensions["ntm_engine"].dispose()
+    gc.collect()  # what the killed driver left unfinished is reported here, not in a later test
 
 
 def _export(client, app) -> dict:

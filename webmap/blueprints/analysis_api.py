@@ -50,7 +50,10 @@ INT_RANGES = {"year": (2000, 2100), "number": (1, 12), "top": (1, 10_000)}
 
 def _int(name: str, default: int | None = None) -> int | None:
     low, high = INT_RANGES.get(name, (0, fields.MAX_ID))
-    value = fields.parse_int(request.args.get(name), name, low, high)
+    try:
+        value = fields.parse_int(request.args.get(name), name, low, high)
+    except fields.FieldError as exc:  # a parameter of the URL: a bad request (400)
+        raise NtmError(exc.user_msg, details=exc.details) from None
     return default if value is None else value
 
 
