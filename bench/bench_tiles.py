@@ -137,7 +137,7 @@ def start_server(db_url: str, folder: Path) -> tuple[subprocess.Popen, int, str]
     }
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
     if gunicorn:
-        cmd = [gunicorn, "-w", "4", "-b", f"127.0.0.1:{port}", "-q", "webmap.app:create_app()"]
+        cmd = [gunicorn, "-w", "4", "-b", f"127.0.0.1:{port}", "-q", "webmap.wsgi:app"]
         kind = "gunicorn, 4 workers"
     else:
         code = (

@@ -16,7 +16,8 @@ Users (think time 0.5–2.5 s between actions, as people reading a map):
 - unit officers (2 in 3): open /map and its data, commune panels, page activities (list page
   and API), create activities and edit their own;
 - both start a map export (PNG) in ``--exports`` of their actions (default 0: exports are
-  rendered in Chromium and run by ``ntm worker`` once it exists).
+  rendered in Chromium by two ``ntm worker`` processes beside gunicorn, or by the worker thread
+  of the development server).
 
 Reports per server and level: throughput, p50/p95/p99 per kind of request, errors; with
 ``--profile``, py-spy samples the web processes during the last level of the production server
@@ -301,6 +302,16 @@ def start_server(kind: str, url: str, workers: int, log_path: Path) -> tuple[sub
     )
     log = log_path.open("w")
     process = subprocess.Popen([*NTM, *args], env=env, stdout=log, stderr=subprocess.STDOUT)
+    # the production path: two `ntm worker` processes beside gunicorn run the exports (the
+    # development server runs one worker thread inside itself)
+    process.ntm_workers = (  # type: ignore[attr-defined]
+        []
+        if kind == "dev"
+        else [
+            subprocess.Popen([*NTM, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
+            for _ in range(2)
+        ]
+    )
     base = f"http://127.0.0.1:{port}"
     import urllib.request
 
@@ -316,6 +327,13 @@ def start_server(kind: str, url: str, workers: int, log_path: Path) -> tuple[sub
 
 
 def stop_server(process: subprocess.Popen) -> None:
+    for worker in getattr(process, "ntm_workers", []):
+        worker.send_signal(signal.SIGTERM)
+    for worker in getattr(process, "ntm_workers", []):
+        try:
+            worker.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            worker.kill()
     process.send_signal(signal.SIGTERM)
     try:
         process.wait(timeout=40)
