@@ -137,7 +137,7 @@ def start_server(db_url: str, folder: Path) -> tuple[subprocess.Popen, int, str]
     }
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
     if gunicorn:
-        cmd = [gunicorn, "-w", "4", "-b", f"127.0.0.1:{port}", "-q", "webmap.wsgi:app"]
+        cmd = [gunicorn, "-w", "4", "-b", f"127.0.0.1:{port}", "webmap.wsgi:app"]
         kind = "gunicorn, 4 workers"
     else:
         code = (
@@ -195,7 +195,9 @@ BASELINE_SQL = sa.text(
 )
 
 
-def run_direct(engine: sa.Engine, tiles, clients: int) -> dict:
+def run_direct(url: str, tiles, clients: int) -> dict:
+    engine = sa.create_engine(url, pool_size=clients, max_overflow=0, pool_timeout=600)
+
     def one(tile):
         z, x, y = tile
         with engine.connect() as conn:
@@ -204,8 +206,11 @@ def run_direct(engine: sa.Engine, tiles, clients: int) -> dict:
             return time.perf_counter() - started, 200, len(data or b"")
 
     started = time.perf_counter()
-    with ThreadPoolExecutor(clients) as pool:
-        results = list(pool.map(one, tiles))
+    try:
+        with ThreadPoolExecutor(clients) as pool:
+            results = list(pool.map(one, tiles))
+    finally:
+        engine.dispose()
     return summary(results, time.perf_counter() - started)
 
 
@@ -252,7 +257,7 @@ def main() -> None:
             fetch(port, "/tiles/communes/0/0/0.mvt")  # the workers' first connection
             cold = run_http(port, tiles, build.version, args.clients)
             warm = run_http(port, tiles, build.version, args.clients)
-            direct = run_direct(engine, tiles, args.clients)
+            direct = run_direct(db_url, tiles, args.clients)
             print_report(engines, added, build, load_s, build_s, rss_before, rss_after,
                          server_kind, args, cold, warm, direct)  # fmt: skip
         finally:
