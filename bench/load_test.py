@@ -89,8 +89,10 @@ def prepare_database(url: str, planners: int, officers: int) -> None:
         if loaded:
             loaded = conn.execute(sa.text("SELECT EXISTS (SELECT 1 FROM activity)")).scalar()
     env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+    # a database kept from an earlier run is brought to the newest schema first
+    subprocess.run([*NTM, "db", "upgrade"], env=env, check=True, stdout=subprocess.DEVNULL)
     if not loaded:
-        for args in (["db", "upgrade"], ["load", "reference"], ["load", "demo"]):
+        for args in (["load", "reference"], ["load", "demo"]):
             print("ntm", *args, flush=True)
             subprocess.run([*NTM, *args], env=env, check=True, stdout=subprocess.DEVNULL)
     make_accounts(engine, planners, officers)
