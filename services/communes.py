@@ -87,3 +87,15 @@ def difficulty(flags: dict[str, Flag]) -> str:
         return true[0]
     known_false = all(f in flags and flags[f].value == "false" for f in DIFFICULTY_FLAGS)
     return "none" if known_false else "no_data"
+
+
+def classifications_version(session: Session) -> str:
+    """A fingerprint that changes whenever a classification is recorded (for caches)."""
+    row = session.execute(
+        sa.select(
+            sa.func.count(Classification.id),
+            sa.func.max(Classification.id),
+            sa.func.max(Classification.recorded_at),
+        )
+    ).one()
+    return "|".join(str(v) for v in row)
